@@ -1,0 +1,24 @@
+/*
+ * Intel 82576 (igb) emulation: what the PF and VF devices share.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NET_IGB_H
+#define HW_NET_IGB_H
+
+#define TYPE_IGB            "igb"
+#define TYPE_IGBVF          "igbvf"
+
+#define IGB_PF_DEVICE_ID    0x10C9
+#define IGB_VF_DEVICE_ID    0x10CA
+
+#define IGBVF_BAR_MMIO      0
+#define IGBVF_BAR_MSIX      3
+
+typedef struct IgbCore IgbCore;
+
+/* The core of the PF that owns a VF. */
+IgbCore *igb_pf_core(PCIDevice *pf);
+
+#endif

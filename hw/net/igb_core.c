@@ -1,0 +1,1113 @@
+/*
+ * Intel 82576 (igb) emulation: register file, interrupts, EEPROM, PHY.
+ *
+ * Registers are dispatched through a table indexed by offset / 4 that is
+ * built once: each slot names a kind (how reads and writes behave) and the
+ * writable bits.  State lives in IgbCore.mac[], indexed the same way, so
+ * plain registers need no code at all.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/timer.h"
+#include "qemu/units.h"
+#include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
+#include "migration/vmstate.h"
+#include "net/net.h"
+#include "igb_core.h"
+#include "trace.h"
+
+typedef enum IgbRegKind {
+    IGB_K_NONE = 0,     /* not modelled: reads 0, writes ignored */
+    IGB_K_RW,           /* plain storage with a write mask */
+    IGB_K_RO,           /* read only */
+    IGB_K_STAT,         /* statistics counter: clear on read */
+    IGB_K_CTRL,
+    IGB_K_STATUS,
+    IGB_K_EECD,
+    IGB_K_EERD,
+    IGB_K_EEWR,
+    IGB_K_MDIC,
+    IGB_K_CTRL_EXT,
+    IGB_K_ICR,
+    IGB_K_ICS,
+    IGB_K_IMS,
+    IGB_K_IMC,
+    IGB_K_EICR,
+    IGB_K_EICS,
+    IGB_K_EIMS,
+    IGB_K_EIMC,
+    IGB_K_EITR,
+    IGB_K_RCTL,
+    IGB_K_TCTL,
+    IGB_K_RDT,
+    IGB_K_TDT,
+    IGB_K_RXDCTL,
+    IGB_K_TXDCTL,
+    IGB_K_SWSM,
+    IGB_K_SYSTIML,
+    IGB_K_SYSTIMH,
+    IGB_K_TIMADJH,
+    IGB_K_TIMINCA,
+    IGB_K_WO,           /* write-only trigger registers that read as 0 */
+    IGB_K__MAX
+} IgbRegKind;
+
+static uint8_t igb_reg_kind[IGB_NREGS];
+static uint32_t igb_reg_wmask[IGB_NREGS];
+static bool igb_regs_built;
+
+#define R(off) ((off) >> 2)
+
+static void igb_def(uint32_t off, IgbRegKind kind, uint32_t wmask)
+{
+    igb_reg_kind[R(off)] = kind;
+    igb_reg_wmask[R(off)] = wmask;
+}
+
+static void igb_def_array(uint32_t off, unsigned n, uint32_t stride,
+                          IgbRegKind kind, uint32_t wmask)
+{
+    for (unsigned i = 0; i < n; i++) {
+        igb_def(off + i * stride, kind, wmask);
+    }
+}
+
+static void igb_build_reg_table(void)
+{
+    int q;
+
+    if (igb_regs_built) {
+        return;
+    }
+    igb_regs_built = true;
+
+    igb_def(IGB_CTRL, IGB_K_CTRL, 0xFFFFFFFF);
+    igb_def(IGB_STATUS, IGB_K_STATUS, 0);
+    igb_def(IGB_EECD, IGB_K_EECD, 0);
+    igb_def(IGB_EERD, IGB_K_EERD, 0);
+    igb_def(IGB_EEWR, IGB_K_EEWR, 0);
+    igb_def(IGB_CTRL_EXT, IGB_K_CTRL_EXT, 0xFFFFFFFF);
+    igb_def(IGB_MDIC, IGB_K_MDIC, 0);
+    igb_def(IGB_FCAL, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_FCAH, IGB_K_RW, 0x0000FFFF);
+    igb_def(IGB_FCT, IGB_K_RW, 0x0000FFFF);
+    igb_def(IGB_CONNSW, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_VET, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_ICR, IGB_K_ICR, 0);
+    igb_def(IGB_ITR, IGB_K_RW, 0x0000FFFF);
+    igb_def(IGB_ICS, IGB_K_ICS, 0);
+    igb_def(IGB_IMS, IGB_K_IMS, 0);
+    igb_def(IGB_IMC, IGB_K_IMC, 0);
+    igb_def(IGB_IAM, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_RCTL, IGB_K_RCTL, 0xFFFFFFFF);
+    igb_def(IGB_FCTTV, IGB_K_RW, 0x0000FFFF);
+    igb_def(IGB_TXCW, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_RXCW, IGB_K_RO, 0);
+    igb_def(IGB_TCTL, IGB_K_TCTL, 0xFFFFFFFF);
+    igb_def(IGB_TCTL_EXT, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_TIPG, IGB_K_RW, 0x3FFFFFFF);
+    igb_def(IGB_AIT, IGB_K_RW, 0x0000FFFF);
+    igb_def(IGB_LEDCTL, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_EXTCNF_CTRL, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_MDICNFG, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_PBA, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_PBS, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_EEMNGCTL, IGB_K_RO, 0);
+    igb_def(IGB_EEARBC, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_I2CCMD, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_FRTIMER, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_TCPTIMER, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_GPIE, IGB_K_RW, 0xC0000811);
+    igb_def(IGB_EICR, IGB_K_EICR, 0);
+    igb_def(IGB_EICS, IGB_K_EICS, 0);
+    igb_def(IGB_EIMS, IGB_K_EIMS, 0);
+    igb_def(IGB_EIMC, IGB_K_EIMC, 0);
+    igb_def(IGB_EIAC, IGB_K_RW, 0x01FFFFFF);
+    igb_def(IGB_EIAM, IGB_K_RW, 0x01FFFFFF);
+    igb_def_array(IGB_EITR(0), IGB_NUM_EITR, 4, IGB_K_EITR, 0xFFFFFFFF);
+    igb_def_array(IGB_IVAR0, 8, 4, IGB_K_RW, 0x9F9F9F9F);
+    igb_def(IGB_IVAR_MISC, IGB_K_RW, 0x00009F9F);
+    igb_def(IGB_FCRTL, IGB_K_RW, 0x8000FFF0);
+    igb_def(IGB_FCRTH, IGB_K_RW, 0x0000FFF0);
+    igb_def(IGB_RXPBS, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_FCRTV, IGB_K_RW, 0x0000FFFF);
+    igb_def(IGB_TXPBS, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_DTXCTL, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_DTXSWC, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_DTXMXSZRQ, IGB_K_RW, 0x00000FFF);
+    igb_def(IGB_RXCSUM, IGB_K_RW, 0x000003FF);
+    igb_def(IGB_RLPML, IGB_K_RW, 0x00003FFF);
+    igb_def(IGB_RFCTL, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_MTA, 128, 4, IGB_K_RW, 0xFFFFFFFF);
+    /* RAL/RAH 0..15 at 0x5400, 16..23 at 0x54E0 */
+    for (q = 0; q < IGB_NUM_RAR; q++) {
+        uint32_t off = q < 16 ? IGB_RA + 8 * q : IGB_RA2 + 8 * (q - 16);
+        igb_def(off, IGB_K_RW, 0xFFFFFFFF);
+        igb_def(off + 4, IGB_K_RW, 0x83FFFFFF);
+    }
+    igb_def_array(IGB_VFTA, 128, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_VT_CTL, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_WUC, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_WUFC, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_WUS, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_MRQC, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_MANC, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_IPAV, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_IP4AT, 8, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_IP6AT, 4, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_WUPM, 32, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_WUPL, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_VMOLR(0), IGB_NUM_POOLS, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_VMVIR(0), IGB_NUM_POOLS, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_GCR, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_SWSM, IGB_K_SWSM, 0x00000003);
+    igb_def(IGB_FWSM, IGB_K_RO, 0);
+    igb_def(IGB_SW_FW_SYNC, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_UTA, 128, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_RETA, 32, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_RSSRK, 10, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_ETQF(0), 8, 4, IGB_K_RW, 0xFFFFFFFF);
+
+    for (q = 0; q < IGB_NUM_QUEUES; q++) {
+        igb_def(IGB_RDBAL(q), IGB_K_RW, 0xFFFFFF80);
+        igb_def(IGB_RDBAH(q), IGB_K_RW, 0xFFFFFFFF);
+        igb_def(IGB_RDLEN(q), IGB_K_RW, 0x000FFFF0);
+        igb_def(IGB_SRRCTL(q), IGB_K_RW, 0x8E003F7F);
+        igb_def(IGB_RDH(q), IGB_K_RW, 0x0000FFFF);
+        igb_def(IGB_RXCTL(q), IGB_K_RW, 0xFFFFFFFF);
+        igb_def(IGB_RDT(q), IGB_K_RDT, 0x0000FFFF);
+        igb_def(IGB_RXDCTL(q), IGB_K_RXDCTL, 0x061F1F1F);
+        igb_def(IGB_RQDPC(q), IGB_K_STAT, 0);
+        igb_def(IGB_TDBAL(q), IGB_K_RW, 0xFFFFFF80);
+        igb_def(IGB_TDBAH(q), IGB_K_RW, 0xFFFFFFFF);
+        igb_def(IGB_TDLEN(q), IGB_K_RW, 0x000FFFF0);
+        igb_def(IGB_TDH(q), IGB_K_RW, 0x0000FFFF);
+        igb_def(IGB_TXCTL(q), IGB_K_RW, 0xFFFFFFFF);
+        igb_def(IGB_TDT(q), IGB_K_TDT, 0x0000FFFF);
+        igb_def(IGB_TXDCTL(q), IGB_K_TXDCTL, 0x061F3F3F);
+        igb_def(IGB_TDWBAL(q), IGB_K_RW, 0xFFFFFFFD);
+        igb_def(IGB_TDWBAH(q), IGB_K_RW, 0xFFFFFFFF);
+    }
+
+    igb_def_array(IGB_STATS_START, (IGB_STATS_END - IGB_STATS_START) / 4, 4,
+                  IGB_K_STAT, 0);
+    igb_def(IGB_PCS_CFG0, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_PCS_LCTL, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_PCS_LSTAT, IGB_K_RO, 0);
+    igb_def(IGB_PCS_ANADV, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_PCS_LPAB, IGB_K_RO, 0);
+
+    igb_def(IGB_TSYNCTXCTL, IGB_K_RW, 0x00000010);
+    igb_def(IGB_TXSTMPL, IGB_K_RO, 0);
+    igb_def(IGB_TXSTMPH, IGB_K_RO, 0);
+    igb_def(IGB_TSYNCRXCTL, IGB_K_RW, 0x0000001E);
+    igb_def(IGB_RXSTMPL, IGB_K_RO, 0);
+    igb_def(IGB_RXSTMPH, IGB_K_RO, 0);
+    igb_def(IGB_RXSATRL, IGB_K_RO, 0);
+    igb_def(IGB_RXSATRH, IGB_K_RO, 0);
+    igb_def(IGB_SYSTIML, IGB_K_SYSTIML, 0xFFFFFFFF);
+    igb_def(IGB_SYSTIMH, IGB_K_SYSTIMH, 0xFFFFFFFF);
+    igb_def(IGB_TIMINCA, IGB_K_TIMINCA, 0xFFFFFFFF);
+    igb_def(IGB_TIMADJL, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_TIMADJH, IGB_K_TIMADJH, 0xFFFFFFFF);
+    igb_def(IGB_TSAUXC, IGB_K_RW, 0xFFFFFFFF);
+}
+
+/*
+ * Queue registers 0..3 also answer at 0x2800/0x3800 + 0x100 * n (the
+ * 8254x-compatible layout).  Map those to the canonical slot.
+ */
+static uint32_t igb_canonical_offset(uint32_t off)
+{
+    uint32_t base;
+
+    if (off >= IGB_RXQ_ALIAS && off < IGB_RXQ_ALIAS + 4 * IGB_Q_ALIAS_STRIDE) {
+        base = IGB_RXQ_BASE;
+        off -= IGB_RXQ_ALIAS;
+    } else if (off >= IGB_TXQ_ALIAS &&
+               off < IGB_TXQ_ALIAS + 4 * IGB_Q_ALIAS_STRIDE) {
+        base = IGB_TXQ_BASE;
+        off -= IGB_TXQ_ALIAS;
+    } else {
+        return off;
+    }
+    if ((off & 0xFF) >= IGB_Q_STRIDE) {
+        return UINT32_MAX;
+    }
+    return base + (off >> 8) * IGB_Q_STRIDE + (off & 0xFF);
+}
+
+static inline int igb_queue_of(uint32_t off)
+{
+    return ((off & 0x1FFF) / IGB_Q_STRIDE) & (IGB_NUM_QUEUES - 1);
+}
+
+/* ------------------------------------------------------------------------
+ * Statistics
+ */
+void igb_stat_inc(IgbCore *core, uint32_t reg, uint32_t n)
+{
+    uint32_t *r = &core->mac[R(reg)];
+
+    *r = (*r > UINT32_MAX - n) ? UINT32_MAX : *r + n;
+}
+
+void igb_stat_add64(IgbCore *core, uint32_t reg_lo, uint64_t n)
+{
+    uint64_t v = core->mac[R(reg_lo)] |
+                 ((uint64_t)core->mac[R(reg_lo) + 1] << 32);
+
+    v = (v > UINT64_MAX - n) ? UINT64_MAX : v + n;
+    core->mac[R(reg_lo)] = (uint32_t)v;
+    core->mac[R(reg_lo) + 1] = v >> 32;
+}
+
+/* ------------------------------------------------------------------------
+ * Interrupts
+ *
+ * Two ways of signalling, chosen by GPIE.Multiple_MSIX:
+ *  - MSI-X mode: queue causes set EICR bits through IVAR, ICR causes that
+ *    IMS enables set the "other" bit chosen by IVAR_MISC; each EICR bit is
+ *    an MSI-X vector of its own, moderated by its EITR.
+ *  - otherwise: queue causes show in ICR (RXDW/TXDW); one interrupt (INTx,
+ *    MSI or MSI-X vector 0) whenever ICR & IMS, moderated by EITR0.
+ */
+static bool igb_msix_mode(IgbCore *core)
+{
+    return core->mac[R(IGB_GPIE)] & IGB_GPIE_MSIX_MODE;
+}
+
+static uint32_t igb_eitr_interval_ns(IgbCore *core, int vec)
+{
+    uint32_t v = core->mac[R(IGB_EITR(vec))];
+
+    return ((v >> IGB_EITR_INTERVAL_SHIFT) & IGB_EITR_INTERVAL_MASK) * 1000;
+}
+
+static void igb_arm_eitr(IgbCore *core, int vec)
+{
+    uint32_t ns = igb_eitr_interval_ns(core, vec);
+
+    if (ns) {
+        core->eitr_armed |= BIT(vec);
+        timer_mod(core->eitr_timer[vec],
+                  qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ns);
+    }
+}
+
+static void igb_update_intx(IgbCore *core)
+{
+    PCIDevice *d = core->fn[IGB_PF_FN];
+    bool level = false;
+
+    if (!msix_enabled(d) && !msi_enabled(d)) {
+        level = core->intx_level &&
+                (core->mac[R(IGB_ICR)] & core->mac[R(IGB_IMS)]);
+    }
+    core->intx_level = level;
+    pci_set_irq(d, level);
+}
+
+/* Send the single (non-MSI-X-mode) interrupt now. */
+static void igb_send_legacy(IgbCore *core)
+{
+    PCIDevice *d = core->fn[IGB_PF_FN];
+
+    if (!(core->mac[R(IGB_ICR)] & core->mac[R(IGB_IMS)])) {
+        return;
+    }
+    core->mac[R(IGB_ICR)] |= IGB_ICR_INT_ASSERTED;
+    trace_igb_irq_legacy(core->mac[R(IGB_ICR)], msix_enabled(d),
+                         msi_enabled(d));
+    if (msix_enabled(d)) {
+        msix_notify(d, 0);
+    } else if (msi_enabled(d)) {
+        msi_notify(d, 0);
+    } else {
+        core->intx_level = true;
+        pci_set_irq(d, 1);
+    }
+    igb_arm_eitr(core, 0);
+}
+
+/* Send MSI-X vector @vec of the PF now, with auto-clear and auto-mask. */
+static void igb_send_vector(IgbCore *core, int vec)
+{
+    PCIDevice *d = core->fn[IGB_PF_FN];
+    uint32_t bit = BIT(vec);
+
+    if (!(core->mac[R(IGB_EICR)] & core->mac[R(IGB_EIMS)] & bit)) {
+        return;
+    }
+    core->mac[R(IGB_EICR)] &= ~(core->mac[R(IGB_EIAC)] & bit);
+    if (core->mac[R(IGB_GPIE)] & IGB_GPIE_EIAME) {
+        core->mac[R(IGB_EIMS)] &= ~(core->mac[R(IGB_EIAM)] & bit);
+    }
+    trace_igb_irq_msix(vec);
+    if (msix_enabled(d) && vec < IGB_PF_MSIX_VECTORS) {
+        msix_notify(d, vec);
+    } else if (msi_enabled(d)) {
+        msi_notify(d, 0);
+    } else {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "igb: MSI-X mode interrupt for vector %d without MSI-X\n",
+                      vec);
+    }
+    igb_arm_eitr(core, vec);
+}
+
+static void igb_fire(IgbCore *core, int vec, bool legacy)
+{
+    if (core->eitr_armed & BIT(vec)) {
+        core->eitr_pending |= BIT(vec);
+        return;
+    }
+    if (legacy) {
+        igb_send_legacy(core);
+    } else {
+        igb_send_vector(core, vec);
+    }
+}
+
+static void igb_eitr_expired(void *opaque)
+{
+    IgbCore *core = opaque;
+    /* which timer fired is found by looking for expired armed vectors */
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+    for (int v = 0; v < IGB_NUM_EITR; v++) {
+        if (!(core->eitr_armed & BIT(v)) ||
+            timer_expire_time_ns(core->eitr_timer[v]) > now) {
+            continue;
+        }
+        core->eitr_armed &= ~BIT(v);
+        if (core->eitr_pending & BIT(v)) {
+            core->eitr_pending &= ~BIT(v);
+            if (igb_msix_mode(core)) {
+                igb_send_vector(core, v);
+            } else if (v == 0) {
+                igb_send_legacy(core);
+            }
+        }
+    }
+}
+
+/* New EICR bits: signal the enabled ones (MSI-X mode). */
+static void igb_eicr_set(IgbCore *core, uint32_t bits)
+{
+    uint32_t fire;
+
+    core->mac[R(IGB_EICR)] |= bits;
+    if (!igb_msix_mode(core)) {
+        return;
+    }
+    fire = bits & core->mac[R(IGB_EIMS)];
+    while (fire) {
+        int v = ctz32(fire);
+        fire &= ~BIT(v);
+        igb_fire(core, v, false);
+    }
+}
+
+/* The "other cause" in MSI-X mode: ICR & IMS, reported via IVAR_MISC. */
+static void igb_update_other(IgbCore *core)
+{
+    uint32_t misc = core->mac[R(IGB_IVAR_MISC)] >> 8;
+
+    if ((core->mac[R(IGB_ICR)] & core->mac[R(IGB_IMS)]) &&
+        (misc & IGB_IVAR_VALID)) {
+        igb_eicr_set(core, BIT(misc & IGB_IVAR_VEC_MASK));
+    }
+}
+
+/* Some ICR causes became pending, or enabled in IMS: signal them. */
+static void igb_icr_changed(IgbCore *core, uint32_t newly)
+{
+    if (!(newly & core->mac[R(IGB_IMS)])) {
+        return;
+    }
+    if (igb_msix_mode(core)) {
+        igb_update_other(core);
+    } else {
+        igb_fire(core, 0, true);
+    }
+}
+
+void igb_raise_icr(IgbCore *core, uint32_t causes)
+{
+    trace_igb_irq_raise(causes);
+    core->mac[R(IGB_ICR)] |= causes;
+    /* a cause raised again while pending still asks for an interrupt */
+    igb_icr_changed(core, causes);
+}
+
+void igb_queue_event(IgbCore *core, int queue, bool tx)
+{
+    uint32_t ivar = core->mac[R(IGB_IVAR(queue & 7))];
+    int shift = ((queue & 8) ? 16 : 0) + (tx ? 8 : 0);
+    uint8_t ent = ivar >> shift;
+
+    if (igb_msix_mode(core)) {
+        if (ent & IGB_IVAR_VALID) {
+            igb_eicr_set(core, BIT(ent & IGB_IVAR_VEC_MASK));
+        }
+        return;
+    }
+    igb_raise_icr(core, tx ? IGB_ICR_TXDW : IGB_ICR_RXDW);
+}
+
+static uint32_t igb_read_icr(IgbCore *core)
+{
+    uint32_t icr = core->mac[R(IGB_ICR)];
+
+    if (icr & core->mac[R(IGB_IMS)]) {
+        icr |= IGB_ICR_INT_ASSERTED;
+    }
+    if (!igb_msix_mode(core) || (core->mac[R(IGB_GPIE)] & IGB_GPIE_NSICR)) {
+        if (icr & IGB_ICR_INT_ASSERTED) {
+            core->mac[R(IGB_IMS)] &= ~core->mac[R(IGB_IAM)];
+        }
+        core->mac[R(IGB_ICR)] = 0;
+        igb_update_intx(core);
+    }
+    return icr;
+}
+
+/* ------------------------------------------------------------------------
+ * EEPROM
+ */
+static void igb_eeprom_init(IgbCore *core, const uint8_t *mac)
+{
+    uint16_t *w = core->eeprom;
+    uint16_t sum = 0;
+    int i;
+
+    for (i = 0; i < IGB_EEPROM_WORDS; i++) {
+        w[i] = i <= IGB_EEPROM_CSUM_WORD ? 0 : 0xFFFF;
+    }
+    w[0x00] = mac[0] | (mac[1] << 8);
+    w[0x01] = mac[2] | (mac[3] << 8);
+    w[0x02] = mac[4] | (mac[5] << 8);
+    w[0x05] = 0x1071;           /* image version 1.7, id 1 */
+    w[0x08] = 0xE114;           /* PBA number E11432-001 */
+    w[0x09] = 0x3200;
+    w[0x0A] = 0x2C01;           /* init control 1: no flash config */
+    w[0x0B] = core->subsys;
+    w[0x0C] = core->subsys_ven;
+    w[0x0D] = 0x10C9;
+    w[0x0E] = 0x8086;
+    w[0x0F] = 0x3000;           /* init control 2: symmetric+asym pause */
+    w[0x24] = 0x0400;           /* init control 3 port A: APM enable */
+    w[0x37] = 0xFFFF;           /* no alternate MAC address */
+    for (i = 0; i < IGB_EEPROM_CSUM_WORD; i++) {
+        sum += w[i];
+    }
+    w[IGB_EEPROM_CSUM_WORD] = IGB_EEPROM_SUM - sum;
+}
+
+static void igb_eerd_write(IgbCore *core, uint32_t val, bool write)
+{
+    uint32_t addr = (val >> IGB_EERW_ADDR_SHIFT) & IGB_EERW_ADDR_MASK;
+    uint32_t reg = write ? IGB_EEWR : IGB_EERD;
+    uint16_t data = 0;
+
+    if (!(val & IGB_EERW_START)) {
+        core->mac[R(reg)] = val & ~IGB_EERW_DONE;
+        return;
+    }
+    if (addr >= IGB_EEPROM_WORDS) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "igb: EEPROM %s of word 0x%x beyond %u words\n",
+                      write ? "write" : "read", addr, IGB_EEPROM_WORDS);
+    } else if (write) {
+        data = val >> IGB_EERW_DATA_SHIFT;
+        core->eeprom[addr] = data;
+    } else {
+        data = core->eeprom[addr];
+    }
+    trace_igb_eeprom(write, addr, data);
+    core->mac[R(reg)] = (addr << IGB_EERW_ADDR_SHIFT) |
+                        ((uint32_t)data << IGB_EERW_DATA_SHIFT) |
+                        IGB_EERW_DONE;
+}
+
+static void igb_eecd_write(IgbCore *core, uint32_t val)
+{
+    uint32_t keep = IGB_EECD_PRES | IGB_EECD_AUTO_RD | IGB_EECD_ADDR_BITS |
+                    (0xF << IGB_EECD_SIZE_SHIFT);
+    uint32_t rw = IGB_EECD_SK | IGB_EECD_CS | IGB_EECD_DI | IGB_EECD_REQ;
+    uint32_t eecd = (core->mac[R(IGB_EECD)] & keep) | (val & rw);
+
+    /* the NVM is always free for software to take */
+    if (eecd & IGB_EECD_REQ) {
+        eecd |= IGB_EECD_GNT;
+    }
+    core->mac[R(IGB_EECD)] = eecd;
+}
+
+/* ------------------------------------------------------------------------
+ * PHY (the 82576's internal IGP-style PHY, at MDIO address 1)
+ */
+static bool igb_link_up(IgbCore *core)
+{
+    return !qemu_get_queue(core->nic)->link_down;
+}
+
+static void igb_phy_reset(IgbCore *core)
+{
+    memset(core->phy, 0, sizeof(core->phy));
+    core->phy[IGB_PHY_CTRL] = IGB_PHY_CTRL_AN_EN | IGB_PHY_CTRL_FD |
+                              IGB_PHY_CTRL_SPD_MSB;
+    core->phy[IGB_PHY_ID1] = IGB_PHY_ID >> 16;
+    core->phy[IGB_PHY_ID2] = IGB_PHY_ID & 0xFFFF;
+    core->phy[IGB_PHY_AUTONEG_ADV] = 0x0DE1;
+    core->phy[IGB_PHY_1000T_CTRL] = 0x0300;
+    core->phy[IGB_PHY_EXT_STATUS] = 0x3000;
+    core->phy[IGB_PHY_PORT_CONFIG] = 0x0002;
+    core->phy[IGB_PHY_POWER_MGMT] = 0x0000;
+}
+
+static uint16_t igb_phy_read(IgbCore *core, int reg)
+{
+    bool up = igb_link_up(core);
+
+    switch (reg) {
+    case IGB_PHY_STATUS:
+        return 0x7949 | (up ? IGB_PHY_STATUS_LINK | IGB_PHY_STATUS_AN_DONE : 0);
+    case IGB_PHY_LP_ABILITY:
+        return up ? 0xC5E1 : 0;
+    case IGB_PHY_AUTONEG_EXP:
+        return up ? 0x000D : 0x0004;
+    case IGB_PHY_1000T_STATUS:
+        return up ? 0x3C00 : 0;
+    case IGB_PHY_PORT_STATUS:
+        /* 1000 Mb/s, full duplex, link, autoneg complete */
+        return up ? 0xC000 | BIT(9) | BIT(10) | BIT(12) : 0;
+    default:
+        return core->phy[reg];
+    }
+}
+
+static void igb_phy_write(IgbCore *core, int reg, uint16_t val)
+{
+    switch (reg) {
+    case IGB_PHY_CTRL:
+        if (val & IGB_PHY_CTRL_RESET) {
+            igb_phy_reset(core);
+            val &= ~IGB_PHY_CTRL_RESET;
+        }
+        /* autonegotiation completes at once: the link partner is ideal */
+        core->phy[reg] = val & ~IGB_PHY_CTRL_RESTART_AN;
+        break;
+    case IGB_PHY_STATUS:
+    case IGB_PHY_ID1:
+    case IGB_PHY_ID2:
+    case IGB_PHY_LP_ABILITY:
+    case IGB_PHY_AUTONEG_EXP:
+    case IGB_PHY_1000T_STATUS:
+    case IGB_PHY_EXT_STATUS:
+    case IGB_PHY_PORT_STATUS:
+        break;
+    default:
+        core->phy[reg] = val;
+    }
+}
+
+static void igb_mdic_write(IgbCore *core, uint32_t val)
+{
+    uint32_t reg = (val >> IGB_MDIC_REG_SHIFT) & IGB_MDIC_REG_MASK;
+    uint32_t phy = (val >> IGB_MDIC_PHY_SHIFT) & IGB_MDIC_PHY_MASK;
+    uint32_t op = val & IGB_MDIC_OP_MASK;
+    uint32_t res = val & ~(IGB_MDIC_READY | IGB_MDIC_ERROR);
+
+    if (phy != IGB_PHY_ADDR) {
+        qemu_log_mask(LOG_GUEST_ERROR, "igb: MDIC access to PHY address %u\n",
+                      phy);
+        res |= IGB_MDIC_ERROR;
+    } else if (op == IGB_MDIC_OP_READ) {
+        res = (res & ~IGB_MDIC_DATA_MASK) | igb_phy_read(core, reg);
+        trace_igb_mdic_read(reg, res & IGB_MDIC_DATA_MASK);
+    } else if (op == IGB_MDIC_OP_WRITE) {
+        igb_phy_write(core, reg, val & IGB_MDIC_DATA_MASK);
+        trace_igb_mdic_write(reg, val & IGB_MDIC_DATA_MASK);
+    } else {
+        qemu_log_mask(LOG_GUEST_ERROR, "igb: MDIC with invalid opcode\n");
+        res |= IGB_MDIC_ERROR;
+    }
+    core->mac[R(IGB_MDIC)] = res | IGB_MDIC_READY;
+    if (val & IGB_MDIC_INT_EN) {
+        igb_raise_icr(core, IGB_ICR_MDAC);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Link
+ */
+static void igb_update_link_regs(IgbCore *core)
+{
+    uint32_t *status = &core->mac[R(IGB_STATUS)];
+
+    if (igb_link_up(core)) {
+        *status |= IGB_STATUS_LU | IGB_STATUS_FD | IGB_STATUS_SPEED_1000;
+    } else {
+        *status &= ~IGB_STATUS_LU;
+    }
+}
+
+void igb_core_set_link_status(IgbCore *core)
+{
+    bool was = core->mac[R(IGB_STATUS)] & IGB_STATUS_LU;
+
+    igb_update_link_regs(core);
+    if (was != !!(core->mac[R(IGB_STATUS)] & IGB_STATUS_LU)) {
+        trace_igb_link(!was);
+        igb_raise_icr(core, IGB_ICR_LSC);
+    }
+    if (!was) {
+        igb_rx_kick(core);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * IEEE 1588 clock
+ *
+ * Every TIMINCA.incperiod * 16 ns, SYSTIM grows by TIMINCA.incvalue.
+ */
+static uint64_t igb_systim_now(IgbCore *core)
+{
+    uint32_t inca = core->mac[R(IGB_TIMINCA)];
+    uint64_t period_ns = (uint64_t)((inca >> 24) & 0xFF) * 16;
+    uint64_t incvalue = inca & 0xFFFFFF;
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+    if (!period_ns) {
+        return core->systim_base;
+    }
+    return core->systim_base +
+           ((uint64_t)(now - core->systim_ns) / period_ns) * incvalue;
+}
+
+static void igb_systim_set(IgbCore *core, uint64_t v)
+{
+    core->systim_base = v;
+    core->systim_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+/* ------------------------------------------------------------------------
+ * Reset
+ */
+static void igb_mac_reset(IgbCore *core)
+{
+    const uint8_t *m = core->permanent_mac;
+    int q;
+
+    for (int v = 0; v < IGB_NUM_EITR; v++) {
+        timer_del(core->eitr_timer[v]);
+    }
+    core->eitr_armed = 0;
+    core->eitr_pending = 0;
+    memset(core->mac, 0, sizeof(core->mac));
+
+    core->mac[R(IGB_CTRL)] = IGB_CTRL_FD | IGB_CTRL_SLU | BIT(9) /* 1000 */;
+    core->mac[R(IGB_STATUS)] = IGB_STATUS_GIO_MASTER | IGB_STATUS_PF_RST_DONE;
+    core->mac[R(IGB_EECD)] = IGB_EECD_PRES | IGB_EECD_AUTO_RD |
+                             IGB_EECD_ADDR_BITS | (4 << IGB_EECD_SIZE_SHIFT);
+    core->mac[R(IGB_EEMNGCTL)] = IGB_EEMNGCTL_CFG_DONE0;
+    core->mac[R(IGB_LEDCTL)] = 0x07068302;
+    core->mac[R(IGB_VET)] = 0x88A88100;
+    core->mac[R(IGB_TCTL)] = IGB_TCTL_PSP | (0xF << 4) | (0x40 << 12);
+    core->mac[R(IGB_TIPG)] = 0x00600808;
+    core->mac[R(IGB_PBA)] = 0x00000040;
+    core->mac[R(IGB_RXPBS)] = 0x00000040;
+    core->mac[R(IGB_TXPBS)] = 0x00000028;
+    core->mac[R(IGB_RXCSUM)] = 0x00000300;
+    core->mac[R(IGB_RLPML)] = 0x00002600;
+    core->mac[R(IGB_MDICNFG)] = 0;
+    core->mac[R(IGB_GCR)] = BIT(18);    /* GCR capability version 2 */
+    core->mac[R(IGB_FCTTV)] = 0;
+    core->mac[R(IGB_MANC)] = 0;
+
+    for (q = 0; q < IGB_NUM_QUEUES; q++) {
+        /* 2 KiB buffers, legacy descriptors, only queue 0 enabled */
+        core->mac[R(IGB_SRRCTL(q))] = 2;
+        core->mac[R(IGB_RXDCTL(q))] = (q ? 0 : IGB_QDCTL_ENABLE) | BIT(16);
+        core->mac[R(IGB_TXDCTL(q))] = q ? 0 : IGB_QDCTL_ENABLE;
+    }
+
+    /* the hardware loads RAR[0] from the EEPROM */
+    core->mac[R(IGB_RA)] = m[0] | (m[1] << 8) | (m[2] << 16) |
+                           ((uint32_t)m[3] << 24);
+    core->mac[R(IGB_RA + 4)] = m[4] | (m[5] << 8) | IGB_RAH_AV;
+
+    igb_update_link_regs(core);
+    igb_systim_set(core, 0);
+    igb_tx_reset(core);
+    core->intx_level = false;
+    pci_set_irq(core->fn[IGB_PF_FN], 0);
+}
+
+void igb_core_reset(IgbCore *core)
+{
+    igb_phy_reset(core);
+    igb_mac_reset(core);
+}
+
+static void igb_ctrl_write(IgbCore *core, uint32_t val)
+{
+    if (val & (IGB_CTRL_RST | IGB_CTRL_DEV_RST)) {
+        trace_igb_reset();
+        igb_mac_reset(core);
+        return;
+    }
+    if (val & IGB_CTRL_PHY_RST) {
+        igb_phy_reset(core);
+    }
+    core->mac[R(IGB_CTRL)] = val & ~(IGB_CTRL_RST | IGB_CTRL_DEV_RST |
+                                     IGB_CTRL_PHY_RST);
+    /* GIO master disable: no DMA is ever left in flight, so done at once */
+    if (val & IGB_CTRL_GIO_MASTER_DIS) {
+        core->mac[R(IGB_STATUS)] &= ~IGB_STATUS_GIO_MASTER;
+    } else {
+        core->mac[R(IGB_STATUS)] |= IGB_STATUS_GIO_MASTER;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Register access
+ */
+static uint32_t igb_reg_read(IgbCore *core, uint32_t off)
+{
+    int idx = R(off);
+    uint32_t val = core->mac[idx];
+
+    switch ((IgbRegKind)igb_reg_kind[idx]) {
+    case IGB_K_NONE:
+        qemu_log_mask(LOG_UNIMP, "igb: read of unknown register 0x%05x\n",
+                      off);
+        return 0;
+    case IGB_K_STAT:
+        core->mac[idx] = 0;
+        return val;
+    case IGB_K_ICR:
+        return igb_read_icr(core);
+    case IGB_K_EICR:
+        core->mac[idx] = 0;
+        return val;
+    case IGB_K_ICS:
+    case IGB_K_IMC:
+    case IGB_K_EICS:
+    case IGB_K_EIMC:
+    case IGB_K_WO:
+        return 0;
+    case IGB_K_EIMS:
+    case IGB_K_IMS:
+        return val;
+    case IGB_K_SWSM:
+        /* reading takes the software semaphore */
+        core->mac[idx] |= IGB_SWSM_SMBI;
+        return val;
+    case IGB_K_SYSTIML: {
+        uint64_t t = igb_systim_now(core);
+        core->systimh_latch = t >> 32;
+        return (uint32_t)t;
+    }
+    case IGB_K_SYSTIMH:
+        return core->systimh_latch;
+    default:
+        return val;
+    }
+}
+
+static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
+{
+    int idx = R(off);
+    uint32_t old = core->mac[idx];
+    uint32_t masked = (old & ~igb_reg_wmask[idx]) | (val & igb_reg_wmask[idx]);
+
+    switch ((IgbRegKind)igb_reg_kind[idx]) {
+    case IGB_K_NONE:
+        qemu_log_mask(LOG_UNIMP,
+                      "igb: write 0x%08x to unknown register 0x%05x\n",
+                      val, off);
+        break;
+    case IGB_K_RO:
+    case IGB_K_STAT:
+    case IGB_K_STATUS:
+        break;
+    case IGB_K_RW:
+        core->mac[idx] = masked;
+        break;
+    case IGB_K_CTRL:
+        igb_ctrl_write(core, val);
+        break;
+    case IGB_K_CTRL_EXT:
+        core->mac[idx] = val & ~BIT(13) /* EE_RST self-clears */;
+        break;
+    case IGB_K_EECD:
+        igb_eecd_write(core, val);
+        break;
+    case IGB_K_EERD:
+        igb_eerd_write(core, val, false);
+        break;
+    case IGB_K_EEWR:
+        igb_eerd_write(core, val, true);
+        break;
+    case IGB_K_MDIC:
+        igb_mdic_write(core, val);
+        break;
+    case IGB_K_ICR:
+        core->mac[idx] &= ~val;
+        igb_update_intx(core);
+        break;
+    case IGB_K_ICS:
+        igb_raise_icr(core, val & IGB_ICR_WRITABLE);
+        break;
+    case IGB_K_IMS:
+        core->mac[R(IGB_IMS)] |= val;
+        igb_icr_changed(core, core->mac[R(IGB_ICR)] & val);
+        break;
+    case IGB_K_IMC:
+        core->mac[R(IGB_IMS)] &= ~val;
+        igb_update_intx(core);
+        break;
+    case IGB_K_EICR:
+        core->mac[idx] &= ~val;
+        break;
+    case IGB_K_EICS:
+        igb_eicr_set(core, val & 0x01FFFFFF);
+        break;
+    case IGB_K_EIMS: {
+        uint32_t newly = val & 0x01FFFFFF & ~core->mac[R(IGB_EIMS)];
+        core->mac[R(IGB_EIMS)] |= val & 0x01FFFFFF;
+        if (igb_msix_mode(core)) {
+            igb_eicr_set(core, core->mac[R(IGB_EICR)] & newly);
+        }
+        break;
+    }
+    case IGB_K_EIMC:
+        core->mac[R(IGB_EIMS)] &= ~val;
+        break;
+    case IGB_K_EITR:
+        core->mac[idx] = val & ~BIT(31);    /* CNT_IGNR is write-only */
+        break;
+    case IGB_K_RCTL:
+        core->mac[idx] = val;
+        if ((val & IGB_RCTL_EN) && !(old & IGB_RCTL_EN)) {
+            igb_rx_kick(core);
+        }
+        break;
+    case IGB_K_TCTL:
+        core->mac[idx] = val;
+        if (val & IGB_TCTL_EN) {
+            for (int q = 0; q < IGB_NUM_QUEUES; q++) {
+                igb_tx_kick(core, q);
+            }
+        }
+        break;
+    case IGB_K_RDT:
+        core->mac[idx] = masked;
+        igb_rx_kick(core);
+        break;
+    case IGB_K_TDT:
+        core->mac[idx] = masked;
+        igb_tx_kick(core, igb_queue_of(off));
+        break;
+    case IGB_K_RXDCTL:
+        core->mac[idx] = masked & ~IGB_QDCTL_SWFLUSH;
+        if (masked & IGB_QDCTL_ENABLE) {
+            igb_rx_kick(core);
+        }
+        break;
+    case IGB_K_TXDCTL:
+        core->mac[idx] = masked & ~IGB_QDCTL_SWFLUSH;
+        if (masked & IGB_QDCTL_ENABLE) {
+            igb_tx_kick(core, igb_queue_of(off));
+        }
+        break;
+    case IGB_K_SWSM:
+        core->mac[idx] = masked;
+        break;
+    case IGB_K_SYSTIML:
+        igb_systim_set(core, (igb_systim_now(core) & ~0xFFFFFFFFULL) | val);
+        break;
+    case IGB_K_SYSTIMH:
+        igb_systim_set(core, (igb_systim_now(core) & 0xFFFFFFFFULL) |
+                             ((uint64_t)val << 32));
+        break;
+    case IGB_K_TIMINCA:
+        igb_systim_set(core, igb_systim_now(core));
+        core->mac[idx] = val;
+        break;
+    case IGB_K_TIMADJH: {
+        /* TIMADJ: a signed adjustment applied once, sign in bit 31 of H */
+        uint64_t adj = ((uint64_t)(val & 0x7FFFFFFF) << 32) |
+                       core->mac[R(IGB_TIMADJL)];
+        uint64_t t = igb_systim_now(core);
+        igb_systim_set(core, (val & BIT(31)) ? t - adj : t + adj);
+        core->mac[idx] = val;
+        break;
+    }
+    case IGB_K_WO:
+    case IGB_K__MAX:
+        break;
+    }
+}
+
+uint64_t igb_core_read(IgbCore *core, hwaddr addr, unsigned size)
+{
+    uint32_t off = igb_canonical_offset(addr & ~3);
+    uint32_t val;
+
+    if (off >= IGB_MMIO_SIZE) {
+        qemu_log_mask(LOG_GUEST_ERROR, "igb: read of unknown register 0x%05"
+                      HWADDR_PRIx "\n", addr);
+        return 0;
+    }
+    val = igb_reg_read(core, off);
+    trace_igb_reg_read(off, val);
+    return val;
+}
+
+void igb_core_write(IgbCore *core, hwaddr addr, uint64_t val, unsigned size)
+{
+    uint32_t off = igb_canonical_offset(addr & ~3);
+
+    if (off >= IGB_MMIO_SIZE) {
+        qemu_log_mask(LOG_GUEST_ERROR, "igb: write of unknown register 0x%05"
+                      HWADDR_PRIx "\n", addr);
+        return;
+    }
+    trace_igb_reg_write(off, val);
+    igb_reg_write(core, off, val);
+}
+
+/*
+ * VF register windows.  Only the identity of the function is modelled so
+ * far; pools, mailboxes and VF queues are future work (LOG_UNIMP).
+ */
+#define IGB_VT_CTRL     0x0000
+#define IGB_VT_STATUS   0x0008
+
+uint64_t igb_core_vf_read(IgbCore *core, int vfn, hwaddr addr)
+{
+    switch (addr) {
+    case IGB_VT_STATUS:
+        return core->mac[R(IGB_STATUS)] & (IGB_STATUS_FD | IGB_STATUS_LU |
+                                           IGB_STATUS_SPEED_1000);
+    case IGB_VT_CTRL:
+        return 0;
+    default:
+        qemu_log_mask(LOG_UNIMP, "igbvf%d: read of register 0x%04"
+                      HWADDR_PRIx " not modelled\n", vfn, addr);
+        return 0;
+    }
+}
+
+void igb_core_vf_write(IgbCore *core, int vfn, hwaddr addr, uint64_t val)
+{
+    qemu_log_mask(LOG_UNIMP, "igbvf%d: write of register 0x%04" HWADDR_PRIx
+                  " not modelled\n", vfn, addr);
+}
+
+void igb_core_vf_reset(IgbCore *core, int vfn)
+{
+    trace_igb_vf_reset(vfn);
+}
+
+PCIDevice *igb_queue_owner(IgbCore *core, int queue)
+{
+    /* without VMDq every queue belongs to the PF */
+    return core->fn[IGB_PF_FN];
+}
+
+/* ------------------------------------------------------------------------
+ * Life cycle
+ */
+void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
+                   const uint8_t *macaddr)
+{
+    igb_build_reg_table();
+    core->fn[IGB_PF_FN] = pf;
+    core->nic = nic;
+    memcpy(core->permanent_mac, macaddr, ETH_ALEN);
+    /* the EEPROM is non-volatile: written once, kept across resets */
+    igb_eeprom_init(core, macaddr);
+    for (int v = 0; v < IGB_NUM_EITR; v++) {
+        core->eitr_timer[v] = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+                                           igb_eitr_expired, core);
+    }
+    igb_tx_init(core);
+}
+
+void igb_core_uninit(IgbCore *core)
+{
+    for (int v = 0; v < IGB_NUM_EITR; v++) {
+        timer_free(core->eitr_timer[v]);
+    }
+    igb_tx_uninit(core);
+}
+
+void igb_core_post_load(IgbCore *core)
+{
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+    /* moderation windows restart; pending interrupts are sent at once */
+    for (int v = 0; v < IGB_NUM_EITR; v++) {
+        if (core->eitr_armed & BIT(v)) {
+            timer_mod(core->eitr_timer[v], now);
+        }
+    }
+    igb_update_intx(core);
+}
+
+static const VMStateDescription vmstate_igb_tx_ctx = {
+    .name = "igb-tx-ctx",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(vlan_macip_lens, IgbTxContext),
+        VMSTATE_UINT32(seqnum_seed, IgbTxContext),
+        VMSTATE_UINT32(type_tucmd_mlhl, IgbTxContext),
+        VMSTATE_UINT32(mss_l4len_idx, IgbTxContext),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+/*
+ * A frame half-gathered at migration time is dropped (its descriptors were
+ * not yet written back, so the guest cannot tell); the context slots stay.
+ */
+static const VMStateDescription vmstate_igb_txq = {
+    .name = "igb-txq",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT_ARRAY(ctx, IgbTxQueue, IGB_TX_CTX_SLOTS, 1,
+                             vmstate_igb_tx_ctx, IgbTxContext),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+const VMStateDescription vmstate_igb_core = {
+    .name = "igb-core",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32_ARRAY(mac, IgbCore, IGB_NREGS),
+        VMSTATE_UINT16_ARRAY(phy, IgbCore, IGB_PHY_NREGS),
+        VMSTATE_UINT16_ARRAY(eeprom, IgbCore, IGB_EEPROM_WORDS),
+        VMSTATE_UINT32(eitr_armed, IgbCore),
+        VMSTATE_UINT32(eitr_pending, IgbCore),
+        VMSTATE_BOOL(intx_level, IgbCore),
+        VMSTATE_INT64(systim_ns, IgbCore),
+        VMSTATE_UINT64(systim_base, IgbCore),
+        VMSTATE_UINT32(systimh_latch, IgbCore),
+        VMSTATE_STRUCT_ARRAY(txq, IgbCore, IGB_NUM_QUEUES, 1,
+                             vmstate_igb_txq, IgbTxQueue),
+        VMSTATE_END_OF_LIST()
+    }
+};

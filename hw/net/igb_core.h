@@ -1,0 +1,119 @@
+/*
+ * Intel 82576 (igb) emulation: the core shared by the PF and its VFs.
+ *
+ * The core owns the register file, the queues and the interrupt logic.  It
+ * knows PCI functions only as the PCIDevice that owns a queue or a vector
+ * (for DMA and MSI/MSI-X/INTx delivery); config space belongs to igb.c and
+ * igbvf.c.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NET_IGB_CORE_H
+#define HW_NET_IGB_CORE_H
+
+#include "hw/pci/pci_device.h"
+#include "qemu/units.h"
+#include "net/net.h"
+#include "net/eth.h"
+#include "standard-headers/linux/virtio_net.h"
+#include "igb_regs.h"
+
+/* Function index: 0 is the PF, 1..8 are VF0..VF7 */
+#define IGB_PF_FN       0
+#define IGB_MAX_FNS     (1 + IGB_TOTAL_VFS)
+#define IGB_TX_CTX_SLOTS 2
+#define IGB_TX_MAX_FRAGS 64
+#define IGB_RX_BUF_SIZE (16 * KiB)
+#define IGB_RX_MAX_IOV 64
+
+typedef struct IgbCore IgbCore;
+
+/* One advanced TX context slot, as the context descriptor wrote it */
+typedef struct IgbTxContext {
+    uint32_t vlan_macip_lens;
+    uint32_t seqnum_seed;
+    uint32_t type_tucmd_mlhl;
+    uint32_t mss_l4len_idx;
+} IgbTxContext;
+
+typedef struct IgbTxQueue {
+    struct NetTxPkt *pkt;       /* the frame being gathered */
+    IgbTxContext ctx[IGB_TX_CTX_SLOTS];
+    uint32_t first_cmd;         /* cmd_type_len of the frame's first data desc */
+    uint32_t first_olinfo;      /* olinfo_status of the first data desc */
+    uint16_t legacy_vlan;
+    uint8_t legacy_cso;
+    uint8_t legacy_css;
+    bool in_frame;              /* descriptors gathered, no EOP yet */
+    bool drop;                  /* current frame is bad: discard at EOP */
+    bool legacy;                /* current frame uses legacy descriptors */
+} IgbTxQueue;
+
+struct IgbCore {
+    uint32_t mac[IGB_NREGS];
+    uint16_t phy[IGB_PHY_NREGS];
+    uint16_t eeprom[IGB_EEPROM_WORDS];
+
+    /* interrupt moderation: per EITR vector of the PF */
+    QEMUTimer *eitr_timer[IGB_NUM_EITR];
+    uint32_t eitr_armed;        /* bit per vector: interval running */
+    uint32_t eitr_pending;      /* bit per vector: fire when it ends */
+    bool intx_level;
+
+    /* IEEE 1588 clock: SYSTIM = systim_base + ticks since systim_ns */
+    int64_t systim_ns;
+    uint64_t systim_base;
+    uint32_t systimh_latch;
+
+    IgbTxQueue txq[IGB_NUM_QUEUES];
+    uint8_t rx_buf[IGB_RX_BUF_SIZE];    /* scratch: the frame being received */
+
+    PCIDevice *fn[IGB_MAX_FNS]; /* fn[0] is the PF; VFs when realized */
+    NICState *nic;
+    bool has_vnet;
+    uint8_t permanent_mac[ETH_ALEN];
+    uint16_t subsys_ven;
+    uint16_t subsys;
+};
+
+/* igb_core.c: life cycle and register access */
+void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
+                   const uint8_t *macaddr);
+void igb_core_uninit(IgbCore *core);
+void igb_core_reset(IgbCore *core);
+void igb_core_post_load(IgbCore *core);
+uint64_t igb_core_read(IgbCore *core, hwaddr addr, unsigned size);
+void igb_core_write(IgbCore *core, hwaddr addr, uint64_t val, unsigned size);
+void igb_core_set_link_status(IgbCore *core);
+
+/* igb_core.c: a VF's register window (vfn: 0..7) */
+uint64_t igb_core_vf_read(IgbCore *core, int vfn, hwaddr addr);
+void igb_core_vf_write(IgbCore *core, int vfn, hwaddr addr, uint64_t val);
+void igb_core_vf_reset(IgbCore *core, int vfn);
+
+/* igb_core.c: interrupts (used by the data path) */
+void igb_queue_event(IgbCore *core, int queue, bool tx);
+void igb_raise_icr(IgbCore *core, uint32_t causes);
+void igb_stat_inc(IgbCore *core, uint32_t reg, uint32_t n);
+void igb_stat_add64(IgbCore *core, uint32_t reg_lo, uint64_t n);
+
+/* the PCI function that owns a queue (its DMA requester) */
+PCIDevice *igb_queue_owner(IgbCore *core, int queue);
+
+/* igb_tx.c */
+void igb_tx_init(IgbCore *core);
+void igb_tx_uninit(IgbCore *core);
+void igb_tx_reset(IgbCore *core);
+void igb_tx_kick(IgbCore *core, int queue);
+
+/* igb_rx.c */
+bool igb_rx_can_receive(IgbCore *core);
+ssize_t igb_rx_receive_iov(IgbCore *core, const struct iovec *iov, int iovcnt);
+ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
+                       bool loopback);
+void igb_rx_kick(IgbCore *core);
+
+extern const VMStateDescription vmstate_igb_core;
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * Intel 82576 (igb) emulation: a virtual function (igbvf).
+ *
+ * A VF is its own PCI function (config space, a 16 KiB register BAR and an
+ * MSI-X BAR with 3 vectors) whose registers are a window on its pool's
+ * state in the PF's core.  VFs are created by the PF's SR-IOV capability,
+ * never by the user.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "hw/pci/pci_device.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci/pcie_sriov.h"
+#include "hw/pci/msix.h"
+#include "migration/vmstate.h"
+#include "igb_core.h"
+#include "igb.h"
+#include "trace.h"
+
+OBJECT_DECLARE_SIMPLE_TYPE(IgbVfState, IGBVF)
+
+#define IGBVF_CAP_MSIX      0x70
+#define IGBVF_CAP_PCIE      0xA0
+#define IGBVF_CAP_AER       0x100
+#define IGBVF_CAP_ARI       0x150
+#define IGBVF_MSIX_PBA      0x2000
+
+struct IgbVfState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;
+    MemoryRegion msix;
+};
+
+static IgbCore *igbvf_core(IgbVfState *s)
+{
+    return igb_pf_core(pcie_sriov_get_pf(PCI_DEVICE(s)));
+}
+
+static uint64_t igbvf_mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    IgbVfState *s = opaque;
+
+    return igb_core_vf_read(igbvf_core(s), pcie_sriov_vf_number(PCI_DEVICE(s)),
+                            addr);
+}
+
+static void igbvf_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                             unsigned size)
+{
+    IgbVfState *s = opaque;
+
+    igb_core_vf_write(igbvf_core(s), pcie_sriov_vf_number(PCI_DEVICE(s)),
+                      addr, val);
+}
+
+static const MemoryRegionOps igbvf_mmio_ops = {
+    .read = igbvf_mmio_read,
+    .write = igbvf_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 8 },
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+static void igbvf_write_config(PCIDevice *d, uint32_t addr, uint32_t val,
+                               int len)
+{
+    pci_default_write_config(d, addr, val, len);
+    pcie_cap_flr_write_config(d, addr, val, len);
+}
+
+static void igbvf_realize(PCIDevice *d, Error **errp)
+{
+    IgbVfState *s = IGBVF(d);
+
+    memory_region_init_io(&s->mmio, OBJECT(s), &igbvf_mmio_ops, s,
+                          "igbvf-mmio", IGB_VF_MMIO_SIZE);
+    pci_register_bar(d, IGBVF_BAR_MMIO, PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->mmio);
+    memory_region_init(&s->msix, OBJECT(s), "igbvf-msix", IGB_VF_MSIX_SIZE);
+    pci_register_bar(d, IGBVF_BAR_MSIX, PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->msix);
+
+    if (msix_init(d, IGB_VF_MSIX_VECTORS, &s->msix, IGBVF_BAR_MSIX, 0,
+                  &s->msix, IGBVF_BAR_MSIX, IGBVF_MSIX_PBA, IGBVF_CAP_MSIX,
+                  errp) < 0) {
+        return;
+    }
+    for (int v = 0; v < IGB_VF_MSIX_VECTORS; v++) {
+        msix_vector_use(d, v);
+    }
+    if (pcie_endpoint_cap_init(d, IGBVF_CAP_PCIE) < 0) {
+        error_setg(errp, "igbvf: cannot add the PCIe capability");
+        return;
+    }
+    pcie_cap_flr_init(d);
+    if (pcie_aer_init(d, PCI_ERR_VER, IGBVF_CAP_AER, PCI_ERR_SIZEOF,
+                      errp) < 0) {
+        return;
+    }
+    pcie_ari_init(d, IGBVF_CAP_ARI);
+}
+
+static void igbvf_unrealize(PCIDevice *d)
+{
+    IgbVfState *s = IGBVF(d);
+
+    pcie_aer_exit(d);
+    pcie_cap_exit(d);
+    msix_unuse_all_vectors(d);
+    msix_uninit(d, &s->msix, &s->msix);
+}
+
+static void igbvf_reset_hold(Object *obj, ResetType type)
+{
+    PCIDevice *d = PCI_DEVICE(obj);
+
+    igb_core_vf_reset(igbvf_core(IGBVF(obj)), pcie_sriov_vf_number(d));
+}
+
+static const VMStateDescription igbvf_vmstate = {
+    .name = "igbvf",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, IgbVfState),
+        VMSTATE_MSIX(parent_obj, IgbVfState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static void igbvf_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
+
+    k->realize = igbvf_realize;
+    k->exit = igbvf_unrealize;
+    k->config_write = igbvf_write_config;
+    k->vendor_id = PCI_VENDOR_ID_INTEL;
+    k->device_id = IGB_VF_DEVICE_ID;
+    k->revision = 1;
+    k->class_id = PCI_CLASS_NETWORK_ETHERNET;
+    rc->phases.hold = igbvf_reset_hold;
+
+    dc->desc = "Intel 82576 Virtual Function";
+    dc->user_creatable = false;
+    dc->vmsd = &igbvf_vmstate;
+    set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+}
+
+static const TypeInfo igbvf_info = {
+    .name = TYPE_IGBVF,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(IgbVfState),
+    .class_init = igbvf_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
+        { }
+    },
+};
+
+static void igbvf_register_types(void)
+{
+    type_register_static(&igbvf_info);
+}
+
+type_init(igbvf_register_types)
