@@ -41,7 +41,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(IgbState, IGB)
 #define IGB_CAP_SRIOV   0x160
 
 #define IGB_MSIX_PBA    0x2000
-#define IGB_VF_OFFSET   0x180
+#define IGB_VF_OFFSET   0x80    /* hardware: 0x180, beyond one bus in QEMU */
 #define IGB_VF_STRIDE   2
 
 struct IgbState {

@@ -294,7 +294,7 @@ static void igb_arm_eitr(IgbCore *core, int vec)
 
     if (ns) {
         core->eitr_armed |= BIT(vec);
-        timer_mod(core->eitr_timer[vec],
+        timer_mod(core->eitr[vec].timer,
                   qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ns);
     }
 }
@@ -363,6 +363,7 @@ static void igb_send_vector(IgbCore *core, int vec)
 static void igb_fire(IgbCore *core, int vec, bool legacy)
 {
     if (core->eitr_armed & BIT(vec)) {
+        trace_igb_irq_held(vec);
         core->eitr_pending |= BIT(vec);
         return;
     }
@@ -375,24 +376,21 @@ static void igb_fire(IgbCore *core, int vec, bool legacy)
 
 static void igb_eitr_expired(void *opaque)
 {
-    IgbCore *core = opaque;
-    /* which timer fired is found by looking for expired armed vectors */
-    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    IgbEitrTimer *t = opaque;
+    IgbCore *core = t->core;
+    int v = t->vec;
+    bool pending = core->eitr_pending & BIT(v);
 
-    for (int v = 0; v < IGB_NUM_EITR; v++) {
-        if (!(core->eitr_armed & BIT(v)) ||
-            timer_expire_time_ns(core->eitr_timer[v]) > now) {
-            continue;
-        }
-        core->eitr_armed &= ~BIT(v);
-        if (core->eitr_pending & BIT(v)) {
-            core->eitr_pending &= ~BIT(v);
-            if (igb_msix_mode(core)) {
-                igb_send_vector(core, v);
-            } else if (v == 0) {
-                igb_send_legacy(core);
-            }
-        }
+    core->eitr_armed &= ~BIT(v);
+    core->eitr_pending &= ~BIT(v);
+    trace_igb_irq_eitr_end(v, pending);
+    if (!pending) {
+        return;
+    }
+    if (igb_msix_mode(core)) {
+        igb_send_vector(core, v);
+    } else if (v == 0) {
+        igb_send_legacy(core);
     }
 }
 
@@ -706,7 +704,7 @@ static void igb_mac_reset(IgbCore *core)
     int q;
 
     for (int v = 0; v < IGB_NUM_EITR; v++) {
-        timer_del(core->eitr_timer[v]);
+        timer_del(core->eitr[v].timer);
     }
     core->eitr_armed = 0;
     core->eitr_pending = 0;
@@ -1037,8 +1035,10 @@ void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
     /* the EEPROM is non-volatile: written once, kept across resets */
     igb_eeprom_init(core, macaddr);
     for (int v = 0; v < IGB_NUM_EITR; v++) {
-        core->eitr_timer[v] = timer_new_ns(QEMU_CLOCK_VIRTUAL,
-                                           igb_eitr_expired, core);
+        core->eitr[v].core = core;
+        core->eitr[v].vec = v;
+        core->eitr[v].timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+                                           igb_eitr_expired, &core->eitr[v]);
     }
     igb_tx_init(core);
 }
@@ -1046,7 +1046,7 @@ void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
 void igb_core_uninit(IgbCore *core)
 {
     for (int v = 0; v < IGB_NUM_EITR; v++) {
-        timer_free(core->eitr_timer[v]);
+        timer_free(core->eitr[v].timer);
     }
     igb_tx_uninit(core);
 }
@@ -1058,7 +1058,7 @@ void igb_core_post_load(IgbCore *core)
     /* moderation windows restart; pending interrupts are sent at once */
     for (int v = 0; v < IGB_NUM_EITR; v++) {
         if (core->eitr_armed & BIT(v)) {
-            timer_mod(core->eitr_timer[v], now);
+            timer_mod(core->eitr[v].timer, now);
         }
     }
     igb_update_intx(core);

@@ -29,6 +29,13 @@
 
 typedef struct IgbCore IgbCore;
 
+/* An EITR moderation timer and the vector it belongs to */
+typedef struct IgbEitrTimer {
+    QEMUTimer *timer;
+    IgbCore *core;
+    int vec;
+} IgbEitrTimer;
+
 /* One advanced TX context slot, as the context descriptor wrote it */
 typedef struct IgbTxContext {
     uint32_t vlan_macip_lens;
@@ -56,7 +63,7 @@ struct IgbCore {
     uint16_t eeprom[IGB_EEPROM_WORDS];
 
     /* interrupt moderation: per EITR vector of the PF */
-    QEMUTimer *eitr_timer[IGB_NUM_EITR];
+    IgbEitrTimer eitr[IGB_NUM_EITR];
     uint32_t eitr_armed;        /* bit per vector: interval running */
     uint32_t eitr_pending;      /* bit per vector: fire when it ends */
     bool intx_level;

@@ -83,8 +83,9 @@ static void igb_tx_count(IgbCore *core, const struct iovec *iov, int iovcnt,
 }
 
 /* Called by net_tx_pkt for each frame it produces (or the GSO super-frame). */
-static void igb_tx_emit(void *opaque, const struct iovec *virt_iov,
-                        int virt_iovcnt, const struct iovec *iov, int iovcnt)
+/* net_tx_pkt passes the frame, then the same frame behind a vnet header */
+static void igb_tx_emit(void *opaque, const struct iovec *iov, int iovcnt,
+                        const struct iovec *virt_iov, int virt_iovcnt)
 {
     IgbTxSend *s = opaque;
     IgbCore *core = s->core;

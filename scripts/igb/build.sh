@@ -12,7 +12,7 @@ bdir=$IGB_CACHE/build
 
 # Debian's firmware packages; libvirt cannot pass -L, so QEMU must find
 # them on its own.
-fwpath=/usr/share/qemu,/usr/share/seabios,/usr/lib/ipxe/qemu
+fwpath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 conf=(--python=/usr/bin/python3 --target-list=x86_64-softmmu
       --firmwarepath="$fwpath" --disable-docs --disable-werror
       --enable-slirp --disable-download --disable-rust
@@ -45,7 +45,17 @@ log "ninja ${targets[*]}"
 ninja -C "$bdir" "${targets[@]}" >"$bdir/ninja.log" 2>&1 ||
     { grep -E 'error|Error|FAILED' "$bdir/ninja.log" | head -40 >&2
       tail -5 "$bdir/ninja.log" >&2; die "build failed (log: $bdir/ninja.log)"; }
+# A binary run from the build directory looks for firmware only inside
+# qemu-bundle/: point the configured firmware directories there as well.
+for d in ${fwpath//:/ }; do
+    mkdir -p "$bdir/qemu-bundle$(dirname "$d")"
+    [ -e "$bdir/qemu-bundle$d" ] || ln -s "$d" "$bdir/qemu-bundle$d"
+done
+# build/qemu-system-x86_64 is the binary itself (not a symlink into the
+# build tree), so it finds firmware through --firmwarepath like an
+# installed QEMU does.
 mkdir -p "$IGB_TOP/build"
-ln -sfn "$bdir/qemu-system-x86_64" "$IGB_TOP/build/qemu-system-x86_64"
+ln -f "$bdir/qemu-system-x86_64" "$IGB_TOP/build/qemu-system-x86_64" 2>/dev/null ||
+    cp -f "$bdir/qemu-system-x86_64" "$IGB_TOP/build/qemu-system-x86_64"
 ln -sfn "$bdir" "$IGB_TOP/build/qemu-build"
 log "built $IGB_TOP/build/qemu-system-x86_64"

@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Entry points: QEMU 10.0 with our igb, its tests and the demo guest.
+# Each target installs what it needs on first use (Debian 12, as root).
+
+.PHONY: all qemu check check-quick demo run patches clean distclean
+
+all: qemu
+
+qemu:
+	scripts/igb/build.sh qemu-system-x86_64
+
+check:
+	scripts/igb/check.sh
+
+# everything but the Linux guest boots
+check-quick:
+	IGB_SKIP_GUEST=1 scripts/igb/check.sh
+
+demo: qemu
+	tests/guest/demo.sh
+
+run: qemu
+	tests/guest/demo.sh --interactive
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $${IGB_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/igb-qemu}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The whole test suite: build, graft checks, qtest, Linux guest tests.
+# Ends with "N passed, M failed"; exits non-zero if anything failed.
+# IGB_SKIP_GUEST=1 leaves out the (slow, TCG) guest boots.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+pass=0 fail=0
+failed=()
+ok() { pass=$((pass + 1)); printf 'PASS %s\n' "$*"; }
+ko() { fail=$((fail + 1)); failed+=("$1"); printf 'FAIL %s\n' "$*"; }
+finish() {
+    echo
+    [ $fail -eq 0 ] || printf 'failed: %s\n' "${failed[*]}"
+    echo "$pass passed, $fail failed"
+    [ $fail -eq 0 ]
+    exit
+}
+
+t0=$SECONDS
+if "$IGB_TOP/scripts/igb/build.sh" qemu-system-x86_64 tests/qtest/qos-test; then
+    ok "build ($((SECONDS - t0)) s)"
+else
+    ko build
+    finish
+fi
+bdir=$IGB_CACHE/build
+tree=$IGB_CACHE/qemu
+qemu=$IGB_TOP/build/qemu-system-x86_64
+
+# --- the binary is built from our sources -------------------------------
+"$IGB_TOP/scripts/igb/graft-check.sh" && ok graft-check || ko graft-check
+
+# --- qtest ---------------------------------------------------------------
+log=$IGB_CACHE/qtest.log
+paths=$(cd "$bdir" && QTEST_QEMU_BINARY=./qemu-system-x86_64 \
+        ./tests/qtest/qos-test -l 2>/dev/null | grep -E '/igb(/|$)' | grep -v '/igbvf')
+if [ -z "$paths" ]; then
+    ko "qtest: no igb tests found in qos-test"
+else
+    args=()
+    for p in $paths; do args+=(-p "$p"); done
+    (cd "$bdir" && QTEST_QEMU_BINARY=./qemu-system-x86_64 \
+        timeout 600 ./tests/qtest/qos-test --tap -k "${args[@]}") >"$log" 2>&1
+    while read -r line; do
+        case $line in
+        "ok "*) ok "qtest ${line#ok [0-9]* }" ;;
+        "not ok "*) ko "qtest ${line#not ok [0-9]* }" ;;
+        esac
+    done < <(grep -E '^(not )?ok [0-9]+' "$log")
+    n=$(grep -cE '^(not )?ok [0-9]+' "$log")
+    want=$(echo "$paths" | wc -l)
+    if [ "$n" -lt "$want" ]; then
+        ko "qtest: only $n of $want tests reported (crash? see $log)"
+        tail -20 "$log"
+    fi
+fi
+
+# --- Linux guest ---------------------------------------------------------
+if [ "${IGB_SKIP_GUEST:-0}" != 1 ]; then
+    glog=$IGB_CACHE/guest-pf.log
+    QEMU=$qemu "$IGB_TOP/tests/guest/test-pf.sh" >"$glog" 2>&1
+    grc=$?
+    while read -r st name rest; do
+        if [ "$st" = PASS ]; then ok "guest $name $rest"; else ko "guest $name $rest"; fi
+    done < <(grep -E '^(PASS|FAIL) ' "$glog")
+    if [ $grc -ne 0 ] && ! grep -q '^FAIL ' "$glog"; then
+        ko "guest: test-pf.sh failed (see $glog)"
+        tail -20 "$glog"
+    fi
+fi
+finish
