@@ -18,6 +18,7 @@
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/qdev-properties.h"
+#include "system/system.h"
 #include "migration/vmstate.h"
 #include "net/net.h"
 #include "igb_core.h"
@@ -67,9 +68,7 @@ IgbCore *igb_pf_core(PCIDevice *pf)
     return &IGB(pf)->core;
 }
 
-/* ------------------------------------------------------------------------
- * BARs
- */
+/* BARs */
 static uint64_t igb_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     IgbState *s = opaque;
@@ -160,9 +159,7 @@ static const MemoryRegionOps igb_io_ops = {
     .impl = { .min_access_size = 4, .max_access_size = 4 },
 };
 
-/* ------------------------------------------------------------------------
- * Netdev glue
- */
+/* Netdev glue */
 static bool igb_nc_can_receive(NetClientState *nc)
 {
     IgbState *s = qemu_get_nic_opaque(nc);
@@ -214,9 +211,7 @@ static void igb_setup_vnet(IgbState *s)
     trace_igb_vnet(s->core.has_vnet);
 }
 
-/* ------------------------------------------------------------------------
- * PCI device
- */
+/* PCI device */
 static void igb_write_config(PCIDevice *d, uint32_t addr, uint32_t val,
                              int len)
 {

@@ -246,9 +246,7 @@ static inline int igb_queue_of(uint32_t off)
     return ((off & 0x1FFF) / IGB_Q_STRIDE) & (IGB_NUM_QUEUES - 1);
 }
 
-/* ------------------------------------------------------------------------
- * Statistics
- */
+/* Statistics */
 void igb_stat_inc(IgbCore *core, uint32_t reg, uint32_t n)
 {
     uint32_t *r = &core->mac[R(reg)];
@@ -266,7 +264,7 @@ void igb_stat_add64(IgbCore *core, uint32_t reg_lo, uint64_t n)
     core->mac[R(reg_lo) + 1] = v >> 32;
 }
 
-/* ------------------------------------------------------------------------
+/*
  * Interrupts
  *
  * Two ways of signalling, chosen by GPIE.Multiple_MSIX:
@@ -475,9 +473,7 @@ static uint32_t igb_read_icr(IgbCore *core)
     return icr;
 }
 
-/* ------------------------------------------------------------------------
- * EEPROM
- */
+/* EEPROM */
 static void igb_eeprom_init(IgbCore *core, const uint8_t *mac)
 {
     uint16_t *w = core->eeprom;
@@ -547,9 +543,7 @@ static void igb_eecd_write(IgbCore *core, uint32_t val)
     core->mac[R(IGB_EECD)] = eecd;
 }
 
-/* ------------------------------------------------------------------------
- * PHY (the 82576's internal IGP-style PHY, at MDIO address 1)
- */
+/* PHY (the 82576's internal IGP-style PHY, at MDIO address 1) */
 static bool igb_link_up(IgbCore *core)
 {
     return !qemu_get_queue(core->nic)->link_down;
@@ -642,9 +636,7 @@ static void igb_mdic_write(IgbCore *core, uint32_t val)
     }
 }
 
-/* ------------------------------------------------------------------------
- * Link
- */
+/* Link */
 static void igb_update_link_regs(IgbCore *core)
 {
     uint32_t *status = &core->mac[R(IGB_STATUS)];
@@ -670,7 +662,7 @@ void igb_core_set_link_status(IgbCore *core)
     }
 }
 
-/* ------------------------------------------------------------------------
+/*
  * IEEE 1588 clock
  *
  * Every TIMINCA.incperiod * 16 ns, SYSTIM grows by TIMINCA.incvalue.
@@ -695,9 +687,7 @@ static void igb_systim_set(IgbCore *core, uint64_t v)
     core->systim_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 }
 
-/* ------------------------------------------------------------------------
- * Reset
- */
+/* Reset */
 static void igb_mac_reset(IgbCore *core)
 {
     const uint8_t *m = core->permanent_mac;
@@ -774,9 +764,7 @@ static void igb_ctrl_write(IgbCore *core, uint32_t val)
     }
 }
 
-/* ------------------------------------------------------------------------
- * Register access
- */
+/* Register access */
 static uint32_t igb_reg_read(IgbCore *core, uint32_t off)
 {
     int idx = R(off);
@@ -1022,9 +1010,7 @@ PCIDevice *igb_queue_owner(IgbCore *core, int queue)
     return core->fn[IGB_PF_FN];
 }
 
-/* ------------------------------------------------------------------------
- * Life cycle
- */
+/* Life cycle */
 void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
                    const uint8_t *macaddr)
 {

@@ -47,7 +47,7 @@ typedef struct IgbTxContext {
 typedef struct IgbTxQueue {
     struct NetTxPkt *pkt;       /* the frame being gathered */
     IgbTxContext ctx[IGB_TX_CTX_SLOTS];
-    uint32_t first_cmd;         /* cmd_type_len of the frame's first data desc */
+    uint32_t first_cmd;         /* cmd_type_len of the frame's 1st desc */
     uint32_t first_olinfo;      /* olinfo_status of the first data desc */
     uint16_t legacy_vlan;
     uint8_t legacy_cso;

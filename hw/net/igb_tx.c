@@ -34,6 +34,7 @@ typedef struct IgbTxSend {
     int queue;
     bool loopback;
     bool legacy_csum;
+    bool segment;       /* TSO done here rather than by the backend */
     uint8_t css;
     uint8_t cso;
 } IgbTxSend;
@@ -59,6 +60,7 @@ static void igb_tx_count(IgbCore *core, const struct iovec *iov, int iovcnt,
     };
     uint8_t dst[ETH_ALEN];
     size_t wire = len + ETH_FCS_LEN;    /* size of one frame on the wire */
+    size_t octets = len + (segs - 1) * hdr_len + segs * ETH_FCS_LEN;
     int bucket;
 
     if (segs > 1) {
@@ -69,10 +71,8 @@ static void igb_tx_count(IgbCore *core, const struct iovec *iov, int iovcnt,
     igb_stat_inc(core, ptc[bucket], segs);
     igb_stat_inc(core, IGB_GPTC, segs);
     igb_stat_inc(core, IGB_TPT, segs);
-    igb_stat_add64(core, IGB_GOTCL,
-                   len + (segs - 1) * hdr_len + segs * ETH_FCS_LEN);
-    igb_stat_add64(core, IGB_TOTL,
-                   len + (segs - 1) * hdr_len + segs * ETH_FCS_LEN);
+    igb_stat_add64(core, IGB_GOTCL, octets);
+    igb_stat_add64(core, IGB_TOTL, octets);
     if (iov_to_buf(iov, iovcnt, 0, dst, sizeof(dst)) == sizeof(dst)) {
         if (is_broadcast_ether_addr(dst)) {
             igb_stat_inc(core, IGB_BPTC, segs);
@@ -82,24 +82,153 @@ static void igb_tx_count(IgbCore *core, const struct iovec *iov, int iovcnt,
     }
 }
 
-/* Called by net_tx_pkt for each frame it produces (or the GSO super-frame). */
-/* net_tx_pkt passes the frame, then the same frame behind a vnet header */
+/* One finished frame (every offload done) to the wire or to loopback. */
+static void igb_tx_out(IgbTxSend *s, const struct iovec *iov, int iovcnt)
+{
+    IgbCore *core = s->core;
+    NetClientState *nc = qemu_get_queue(core->nic);
+    size_t len = iov_size(iov, iovcnt);
+
+    igb_tx_count(core, iov, iovcnt, len, 1, 0);
+    trace_igb_tx_frame(s->queue, len, 1, s->loopback);
+    if (s->loopback) {
+        igb_rx_deliver(core, iov, iovcnt, true);
+    } else if (core->has_vnet) {
+        /* the backend expects a header: an empty one, nothing to offload */
+        struct virtio_net_hdr vh = { 0 };
+        struct iovec v[IGB_TX_MAX_FRAGS + 8];
+        int n;
+
+        v[0].iov_base = &vh;
+        v[0].iov_len = sizeof(vh);
+        n = iov_copy(v + 1, ARRAY_SIZE(v) - 1, iov, iovcnt, 0, len);
+        qemu_sendv_packet(nc, v, n + 1);
+    } else {
+        qemu_sendv_packet(nc, iov, iovcnt);
+    }
+}
+
+/* 16-bit one's complement sum of the IPv4/IPv6 pseudo header */
+static uint32_t igb_pseudo_sum(const uint8_t *l3, bool v6, uint8_t proto,
+                               uint32_t l4len)
+{
+    uint32_t sum;
+
+    if (v6) {
+        sum = net_checksum_add(32, (uint8_t *)l3 + 8);
+    } else {
+        sum = net_checksum_add(8, (uint8_t *)l3 + 12);
+    }
+    return sum + proto + (l4len >> 16) + (l4len & 0xFFFF);
+}
+
+/*
+ * TCP and UDP segmentation as the 82576 does it: every segment gets the
+ * headers of the original frame with IP length, IP ID (+1 per segment),
+ * TCP sequence number and checksums fixed; FIN and PSH stay only on the last
+ * TCP segment, CWR only on the first.  UDP is cut into whole datagrams of
+ * MSS payload bytes each, never into IP fragments.
+ */
+static void igb_tx_segment(IgbTxSend *s, uint8_t *frame, size_t len,
+                           const struct virtio_net_hdr *vh)
+{
+    size_t l3off = eth_get_l2_hdr_length(frame);
+    size_t l4off = vh->csum_start;
+    uint8_t gso = vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+    bool udp = gso == VIRTIO_NET_HDR_GSO_UDP;
+    bool v6 = gso == VIRTIO_NET_HDR_GSO_TCPV6 ||
+              (udp && (frame[l3off] >> 4) == 6);
+    size_t hdr_len = udp ? l4off + sizeof(struct udp_header) : vh->hdr_len;
+    size_t mss = vh->gso_size;
+    size_t payload, off;
+    uint16_t ip_id;
+    uint32_t seq = 0;
+    uint8_t flags = 0;
+    g_autofree uint8_t *seg = NULL;
+
+    if (l4off <= l3off || hdr_len > len || !mss ||
+        l4off + (udp ? 8 : 20) > hdr_len) {
+        qemu_log_mask(LOG_GUEST_ERROR, "igb: TX queue %d: TSO headers do not"
+                      " fit the frame, dropped\n", s->queue);
+        igb_stat_inc(s->core, IGB_TSCTFC, 1);
+        return;
+    }
+    payload = len - hdr_len;
+    ip_id = v6 ? 0 : lduw_be_p(frame + l3off + 4);
+    if (!udp) {
+        seq = ldl_be_p(frame + l4off + 4);
+        flags = frame[l4off + 13];
+    }
+    seg = g_malloc(hdr_len + mss);
+
+    for (off = 0; off < payload || (off == 0 && !payload); off += mss) {
+        size_t n = MIN(mss, payload - off);
+        bool last = off + n >= payload;
+        uint8_t *l3 = seg + l3off, *l4 = seg + l4off;
+        uint32_t l4len = hdr_len - l4off + n;
+        uint32_t sum;
+        struct iovec iov = { .iov_base = seg, .iov_len = hdr_len + n };
+
+        memcpy(seg, frame, hdr_len);
+        memcpy(seg + hdr_len, frame + hdr_len + off, n);
+        if (v6) {
+            stw_be_p(l3 + 4, hdr_len - l3off - 40 + n);
+        } else {
+            stw_be_p(l3 + 2, hdr_len - l3off + n);
+            stw_be_p(l3 + 4, ip_id + off / mss);
+            stw_be_p(l3 + 10, 0);
+            stw_be_p(l3 + 10, net_checksum_finish(
+                     net_checksum_add((l3[0] & 0xF) * 4, l3)));
+        }
+        if (udp) {
+            stw_be_p(l4 + 4, l4len);
+            stw_be_p(l4 + 6, 0);
+            sum = igb_pseudo_sum(l3, v6, IP_PROTO_UDP, l4len) +
+                  net_checksum_add(l4len, l4);
+            stw_be_p(l4 + 6, net_checksum_finish_nozero(sum));
+        } else {
+            stl_be_p(l4 + 4, seq + off);
+            l4[13] = flags & ~((last ? 0 : TH_FIN | TH_PUSH) |
+                               (off ? TH_CWR : 0));
+            stw_be_p(l4 + 16, 0);
+            sum = igb_pseudo_sum(l3, v6, IP_PROTO_TCP, l4len) +
+                  net_checksum_add(l4len, l4);
+            stw_be_p(l4 + 16, net_checksum_finish(sum));
+        }
+        igb_tx_out(s, &iov, 1);
+        if (!payload) {
+            break;
+        }
+    }
+}
+
+/*
+ * Called by net_tx_pkt with the frame and the same frame behind a virtio-net
+ * header (which tells what offloads are still to be done).
+ */
 static void igb_tx_emit(void *opaque, const struct iovec *iov, int iovcnt,
                         const struct iovec *virt_iov, int virt_iovcnt)
 {
     IgbTxSend *s = opaque;
     IgbCore *core = s->core;
-    NetClientState *nc = qemu_get_queue(core->nic);
     size_t len = iov_size(iov, iovcnt);
-    unsigned segs = 1;
-    size_t hdr_len = 0;
+    struct virtio_net_hdr vh = { 0 };
     g_autofree uint8_t *lin = NULL;
-    struct iovec one;
 
-    if (s->legacy_csum) {
-        /* legacy CSO/CSS: a 16-bit sum from CSS to the end, put at CSO */
+    if (virt_iovcnt) {
+        iov_to_buf(virt_iov, virt_iovcnt, 0, &vh, sizeof(vh));
+    }
+    if (s->legacy_csum || s->segment) {
         lin = g_malloc(len);
         iov_to_buf(iov, iovcnt, 0, lin, len);
+    }
+
+    if (s->segment) {
+        igb_tx_segment(s, lin, len, &vh);
+    } else if (s->legacy_csum) {
+        /* legacy CSO/CSS: a 16-bit sum from CSS to the end, put at CSO */
+        struct iovec one = { .iov_base = lin, .iov_len = len };
+
         if (s->css < len && s->cso + 2 <= len) {
             uint32_t sum = net_checksum_add(len - s->css, lin + s->css);
             stw_be_p(lin + s->cso, net_checksum_finish_nozero(sum));
@@ -108,37 +237,20 @@ static void igb_tx_emit(void *opaque, const struct iovec *iov, int iovcnt,
                           "igb: TX queue %d: CSS %u/CSO %u outside a %zu-byte"
                           " frame\n", s->queue, s->css, s->cso, len);
         }
-        one.iov_base = lin;
-        one.iov_len = len;
-        iov = &one;
-        iovcnt = 1;
-    } else if (virt_iovcnt && core->has_vnet && !s->loopback) {
-        struct virtio_net_hdr vh;
+        igb_tx_out(s, &one, 1);
+    } else if (core->has_vnet && !s->loopback) {
+        /* the backend does what the header asks (TSO, checksums) */
+        unsigned segs = 1;
 
-        iov_to_buf(virt_iov, 1, 0, &vh, sizeof(vh));
         if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE && vh.gso_size) {
-            hdr_len = vh.hdr_len;
-            segs = MAX(1, DIV_ROUND_UP(len - MIN(len, hdr_len), vh.gso_size));
+            segs = MAX(1, DIV_ROUND_UP(len - MIN(len, vh.hdr_len),
+                                       vh.gso_size));
         }
-    }
-
-    igb_tx_count(core, iov, iovcnt, len, segs, hdr_len);
-    trace_igb_tx_frame(s->queue, len, segs, s->loopback);
-
-    if (s->loopback) {
-        igb_rx_deliver(core, iov, iovcnt, true);
-    } else if (core->has_vnet && !s->legacy_csum) {
-        qemu_sendv_packet(nc, virt_iov, virt_iovcnt);
-    } else if (core->has_vnet) {
-        /* legacy checksum was done here: send with an empty vnet header */
-        struct virtio_net_hdr vh = { 0 };
-        struct iovec v[2] = {
-            { .iov_base = &vh, .iov_len = sizeof(vh) },
-            { .iov_base = lin, .iov_len = len },
-        };
-        qemu_sendv_packet(nc, v, 2);
+        igb_tx_count(core, iov, iovcnt, len, segs, vh.hdr_len);
+        trace_igb_tx_frame(s->queue, len, segs, false);
+        qemu_sendv_packet(qemu_get_queue(core->nic), virt_iov, virt_iovcnt);
     } else {
-        qemu_sendv_packet(nc, iov, iovcnt);
+        igb_tx_out(s, iov, iovcnt);
     }
 }
 
@@ -232,8 +344,20 @@ static void igb_tx_send_frame(IgbCore *core, int q)
         }
     }
 
-    if (!net_tx_pkt_send_custom(pkt, core->has_vnet && !s.loopback &&
-                                !s.legacy_csum, igb_tx_emit, &s)) {
+    /*
+     * TSO is handed to a backend that takes virtio-net headers, except UDP
+     * (the backend would make IP fragments of it); otherwise it is done
+     * here.  Checksums alone are left to net_tx_pkt or the backend.
+     */
+    if (net_tx_pkt_get_vhdr(pkt)->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+        uint8_t gso = net_tx_pkt_get_vhdr(pkt)->gso_type &
+                      ~VIRTIO_NET_HDR_GSO_ECN;
+        s.segment = !core->has_vnet || s.loopback ||
+                    gso == VIRTIO_NET_HDR_GSO_UDP;
+    }
+    if (!net_tx_pkt_send_custom(pkt, s.segment ||
+                                (core->has_vnet && !s.loopback &&
+                                 !s.legacy_csum), igb_tx_emit, &s)) {
         qemu_log_mask(LOG_GUEST_ERROR, "igb: TX queue %d: frame not sent\n",
                       q);
     }

@@ -7,6 +7,9 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 "$IGB_TOP/scripts/igb/deps.sh"
+# one build at a time in the shared tree and build directory
+exec 9>"$IGB_CACHE/build.lock"
+flock 9
 tree=$("$IGB_TOP/scripts/igb/graft.sh")
 bdir=$IGB_CACHE/build
 

@@ -32,6 +32,14 @@ qemu=$IGB_TOP/build/qemu-system-x86_64
 # --- the binary is built from our sources -------------------------------
 "$IGB_TOP/scripts/igb/graft-check.sh" && ok graft-check || ko graft-check
 
+# --- coding style ---------------------------------------------------------
+cs_bad=0
+for f in $(cd "$IGB_TOP" && ls hw/net/igb*.[ch] tests/qtest/igb-test.c tests/qtest/libqos/igb.[ch]); do
+    out=$(cd "$IGB_TOP" && "$tree/scripts/checkpatch.pl" --no-tree -q -f "$f" 2>&1) ||
+        { cs_bad=1; echo "$out" | head -20; }
+done
+[ $cs_bad = 0 ] && ok "checkpatch (our C files)" || ko "checkpatch"
+
 # --- qtest ---------------------------------------------------------------
 log=$IGB_CACHE/qtest.log
 paths=$(cd "$bdir" && QTEST_QEMU_BINARY=./qemu-system-x86_64 \
@@ -45,8 +53,8 @@ else
         timeout 600 ./tests/qtest/qos-test --tap -k "${args[@]}") >"$log" 2>&1
     while read -r line; do
         case $line in
-        "ok "*) ok "qtest ${line#ok [0-9]* }" ;;
-        "not ok "*) ko "qtest ${line#not ok [0-9]* }" ;;
+        "ok "*) line=${line#ok [0-9]* }; ok "qtest ${line##*/igb-tests/}" ;;
+        "not ok "*) line=${line#not ok [0-9]* }; ko "qtest ${line##*/igb-tests/}" ;;
         esac
     done < <(grep -E '^(not )?ok [0-9]+' "$log")
     n=$(grep -cE '^(not )?ok [0-9]+' "$log")
