@@ -217,6 +217,7 @@ static void igb_write_config(PCIDevice *d, uint32_t addr, uint32_t val,
 {
     pci_default_write_config(d, addr, val, len);
     pcie_cap_flr_write_config(d, addr, val, len);
+    igb_core_set_num_vfs(&IGB(d)->core, pcie_sriov_num_vfs(d));
     if (range_covers_byte(addr, len, PCI_COMMAND) &&
         (d->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
         igb_rx_kick(&IGB(d)->core);

@@ -53,6 +53,8 @@ typedef enum IgbRegKind {
     IGB_K_TIMADJH,
     IGB_K_TIMINCA,
     IGB_K_WO,           /* write-only trigger registers that read as 0 */
+    IGB_K_W1C,          /* write 1 to clear */
+    IGB_K_P2VMBX,
     IGB_K__MAX
 } IgbRegKind;
 
@@ -139,7 +141,7 @@ static void igb_build_reg_table(void)
     igb_def(IGB_DTXCTL, IGB_K_RW, 0xFFFFFFFF);
     igb_def(IGB_DTXSWC, IGB_K_RW, 0xFFFFFFFF);
     igb_def(IGB_DTXMXSZRQ, IGB_K_RW, 0x00000FFF);
-    igb_def(IGB_RXCSUM, IGB_K_RW, 0x000003FF);
+    igb_def(IGB_RXCSUM, IGB_K_RW, 0x00003BFF);
     igb_def(IGB_RLPML, IGB_K_RW, 0x00003FFF);
     igb_def(IGB_RFCTL, IGB_K_RW, 0xFFFFFFFF);
     igb_def_array(IGB_MTA, 128, 4, IGB_K_RW, 0xFFFFFFFF);
@@ -215,6 +217,28 @@ static void igb_build_reg_table(void)
     igb_def(IGB_TIMADJL, IGB_K_RW, 0xFFFFFFFF);
     igb_def(IGB_TIMADJH, IGB_K_TIMADJH, 0xFFFFFFFF);
     igb_def(IGB_TSAUXC, IGB_K_RW, 0xFFFFFFFF);
+
+    igb_def_array(IGB_VMBMEM(0), IGB_TOTAL_VFS * IGB_VMBMEM_WORDS, 4,
+                  IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_P2VMAILBOX(0), IGB_TOTAL_VFS, 4, IGB_K_P2VMBX, 0);
+    igb_def(IGB_MBVFICR, IGB_K_W1C, 0);
+    igb_def(IGB_MBVFIMR, IGB_K_RW, 0xFF);
+    igb_def(IGB_VFLRE, IGB_K_W1C, 0);
+    igb_def(IGB_VFRE, IGB_K_RW, 0xFF);
+    igb_def(IGB_VFTE, IGB_K_RW, 0xFF);
+    igb_def(IGB_QDE, IGB_K_RW, 0xFFFF);
+    igb_def(IGB_WVBR, IGB_K_STAT, 0);
+    igb_def(IGB_RPLOLR, IGB_K_RW, 0xC0000000);
+    igb_def_array(IGB_VLVF(0), IGB_NUM_VLVF, 4, IGB_K_RW, 0x80FFFFFF);
+    for (q = 0; q < IGB_NUM_POOLS; q++) {
+        static const uint32_t pvf[] = {
+            IGB_PVFGPRC, IGB_PVFGPTC, IGB_PVFGORC, IGB_PVFGOTC, IGB_PVFMPRC,
+            IGB_PVFGPRLBC, IGB_PVFGPTLBC, IGB_PVFGORLBC, IGB_PVFGOTLBC,
+        };
+        for (int i = 0; i < ARRAY_SIZE(pvf); i++) {
+            igb_def(IGB_PVF(q, pvf[i]), IGB_K_RO, 0);
+        }
+    }
 }
 
 /*
@@ -446,7 +470,12 @@ void igb_queue_event(IgbCore *core, int queue, bool tx)
     uint32_t ivar = core->mac[R(IGB_IVAR(queue & 7))];
     int shift = ((queue & 8) ? 16 : 0) + (tx ? 8 : 0);
     uint8_t ent = ivar >> shift;
+    int vfn = igb_queue_pool_vf(core, queue);
 
+    if (vfn >= 0) {
+        igb_vf_queue_event(core, vfn, queue, tx);
+        return;
+    }
     if (igb_msix_mode(core)) {
         if (ent & IGB_IVAR_VALID) {
             igb_eicr_set(core, BIT(ent & IGB_IVAR_VEC_MASK));
@@ -734,6 +763,7 @@ static void igb_mac_reset(IgbCore *core)
     igb_update_link_regs(core);
     igb_systim_set(core, 0);
     igb_tx_reset(core);
+    igb_sriov_pf_reset(core);
     core->intx_level = false;
     pci_set_irq(core->fn[IGB_PF_FN], 0);
 }
@@ -803,6 +833,8 @@ static uint32_t igb_reg_read(IgbCore *core, uint32_t off)
     }
     case IGB_K_SYSTIMH:
         return core->systimh_latch;
+    case IGB_K_P2VMBX:
+        return igb_p2vmailbox_read(core, (off - IGB_P2VMAILBOX(0)) / 4);
     default:
         return val;
     }
@@ -832,6 +864,9 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
         break;
     case IGB_K_CTRL_EXT:
         core->mac[idx] = val & ~BIT(13) /* EE_RST self-clears */;
+        if ((val & ~old) & IGB_CTRL_EXT_PFRSTD) {
+            igb_sriov_pfrstd(core);
+        }
         break;
     case IGB_K_EECD:
         igb_eecd_write(core, val);
@@ -937,10 +972,26 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
         core->mac[idx] = val;
         break;
     }
+    case IGB_K_W1C:
+        core->mac[idx] &= ~val;
+        break;
+    case IGB_K_P2VMBX:
+        igb_p2vmailbox_write(core, (off - IGB_P2VMAILBOX(0)) / 4, val);
+        break;
     case IGB_K_WO:
     case IGB_K__MAX:
         break;
     }
+}
+
+uint32_t igb_core_reg_read(IgbCore *core, uint32_t off)
+{
+    return igb_reg_read(core, off);
+}
+
+void igb_core_reg_write(IgbCore *core, uint32_t off, uint32_t val)
+{
+    igb_reg_write(core, off, val);
 }
 
 uint64_t igb_core_read(IgbCore *core, hwaddr addr, unsigned size)
@@ -971,45 +1022,6 @@ void igb_core_write(IgbCore *core, hwaddr addr, uint64_t val, unsigned size)
     igb_reg_write(core, off, val);
 }
 
-/*
- * VF register windows.  Only the identity of the function is modelled so
- * far; pools, mailboxes and VF queues are future work (LOG_UNIMP).
- */
-#define IGB_VT_CTRL     0x0000
-#define IGB_VT_STATUS   0x0008
-
-uint64_t igb_core_vf_read(IgbCore *core, int vfn, hwaddr addr)
-{
-    switch (addr) {
-    case IGB_VT_STATUS:
-        return core->mac[R(IGB_STATUS)] & (IGB_STATUS_FD | IGB_STATUS_LU |
-                                           IGB_STATUS_SPEED_1000);
-    case IGB_VT_CTRL:
-        return 0;
-    default:
-        qemu_log_mask(LOG_UNIMP, "igbvf%d: read of register 0x%04"
-                      HWADDR_PRIx " not modelled\n", vfn, addr);
-        return 0;
-    }
-}
-
-void igb_core_vf_write(IgbCore *core, int vfn, hwaddr addr, uint64_t val)
-{
-    qemu_log_mask(LOG_UNIMP, "igbvf%d: write of register 0x%04" HWADDR_PRIx
-                  " not modelled\n", vfn, addr);
-}
-
-void igb_core_vf_reset(IgbCore *core, int vfn)
-{
-    trace_igb_vf_reset(vfn);
-}
-
-PCIDevice *igb_queue_owner(IgbCore *core, int queue)
-{
-    /* without VMDq every queue belongs to the PF */
-    return core->fn[IGB_PF_FN];
-}
-
 /* Life cycle */
 void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
                    const uint8_t *macaddr)
@@ -1027,6 +1039,7 @@ void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
                                            igb_eitr_expired, &core->eitr[v]);
     }
     igb_tx_init(core);
+    igb_rx_init(core);
 }
 
 void igb_core_uninit(IgbCore *core)
@@ -1035,6 +1048,7 @@ void igb_core_uninit(IgbCore *core)
         timer_free(core->eitr[v].timer);
     }
     igb_tx_uninit(core);
+    igb_rx_uninit(core);
 }
 
 void igb_core_post_load(IgbCore *core)
@@ -1094,6 +1108,9 @@ const VMStateDescription vmstate_igb_core = {
         VMSTATE_UINT32(systimh_latch, IgbCore),
         VMSTATE_STRUCT_ARRAY(txq, IgbCore, IGB_NUM_QUEUES, 1,
                              vmstate_igb_txq, IgbTxQueue),
+        VMSTATE_STRUCT_ARRAY(vf, IgbCore, IGB_TOTAL_VFS, 1,
+                             vmstate_igb_vf, IgbVf),
+        VMSTATE_UINT8(num_vfs, IgbCore),
         VMSTATE_END_OF_LIST()
     }
 };

@@ -57,6 +57,19 @@ typedef struct IgbTxQueue {
     bool legacy;                /* current frame uses legacy descriptors */
 } IgbTxQueue;
 
+/* What exists only in a VF's own register window */
+typedef struct IgbVf {
+    uint32_t ctrl;
+    uint32_t eicr;
+    uint32_t eims;
+    uint32_t eiac;
+    uint32_t eiam;
+    uint32_t ivar;
+    uint32_t ivar_misc;
+    uint32_t eitr[IGB_VF_MSIX_VECTORS];
+    uint32_t mbx;               /* V2PMAILBOX state bits (VFU/PFU/R2C/RSTI) */
+} IgbVf;
+
 struct IgbCore {
     uint32_t mac[IGB_NREGS];
     uint16_t phy[IGB_PHY_NREGS];
@@ -75,6 +88,11 @@ struct IgbCore {
 
     IgbTxQueue txq[IGB_NUM_QUEUES];
     uint8_t rx_buf[IGB_RX_BUF_SIZE];    /* scratch: the frame being received */
+    uint8_t rx_out[IGB_RX_BUF_SIZE];    /* scratch: one queue's copy of it */
+    struct NetRxPkt *rx_pkt;            /* scratch: header parsing for RSS */
+
+    IgbVf vf[IGB_TOTAL_VFS];
+    uint8_t num_vfs;            /* VFs enabled in the SR-IOV capability */
 
     PCIDevice *fn[IGB_MAX_FNS]; /* fn[0] is the PF; VFs when realized */
     NICState *nic;
@@ -99,26 +117,49 @@ uint64_t igb_core_vf_read(IgbCore *core, int vfn, hwaddr addr);
 void igb_core_vf_write(IgbCore *core, int vfn, hwaddr addr, uint64_t val);
 void igb_core_vf_reset(IgbCore *core, int vfn);
 
+/* igb_core.c: register access by canonical offset (for VF windows) */
+uint32_t igb_core_reg_read(IgbCore *core, uint32_t off);
+void igb_core_reg_write(IgbCore *core, uint32_t off, uint32_t val);
+
 /* igb_core.c: interrupts (used by the data path) */
 void igb_queue_event(IgbCore *core, int queue, bool tx);
 void igb_raise_icr(IgbCore *core, uint32_t causes);
 void igb_stat_inc(IgbCore *core, uint32_t reg, uint32_t n);
 void igb_stat_add64(IgbCore *core, uint32_t reg_lo, uint64_t n);
 
-/* the PCI function that owns a queue (its DMA requester) */
+/* igb_sriov.c: pools, VFs, mailboxes */
+int igb_queue_pool_vf(IgbCore *core, int queue);    /* VF number or -1 */
 PCIDevice *igb_queue_owner(IgbCore *core, int queue);
+bool igb_vmdq_enabled(IgbCore *core);
+int igb_pf_pool(IgbCore *core);
+void igb_vf_queue_event(IgbCore *core, int vfn, int queue, bool tx);
+void igb_sriov_pf_reset(IgbCore *core);
+void igb_sriov_pfrstd(IgbCore *core);
+uint32_t igb_p2vmailbox_read(IgbCore *core, int vfn);
+void igb_p2vmailbox_write(IgbCore *core, int vfn, uint32_t val);
+void igb_core_set_num_vfs(IgbCore *core, int n);
+void igb_core_vf_attach(IgbCore *core, int vfn, PCIDevice *dev);
+void igb_core_vf_flr(IgbCore *core, int vfn);
+extern const VMStateDescription vmstate_igb_vf;
 
 /* igb_tx.c */
 void igb_tx_init(IgbCore *core);
 void igb_tx_uninit(IgbCore *core);
 void igb_tx_reset(IgbCore *core);
+void igb_tx_queue_reset(IgbCore *core, int queue);
 void igb_tx_kick(IgbCore *core, int queue);
 
 /* igb_rx.c */
 bool igb_rx_can_receive(IgbCore *core);
 ssize_t igb_rx_receive_iov(IgbCore *core, const struct iovec *iov, int iovcnt);
+/* where a frame comes from: the wire, MAC/PHY loopback, or a pool (>= 0) */
+#define IGB_RX_SRC_WIRE     (-1)
+#define IGB_RX_SRC_LOOPBACK (-2)
+/* for the wire: bytes consumed or 0 to hold; otherwise queues reached */
 ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
-                       bool loopback);
+                       int src);
+void igb_rx_init(IgbCore *core);
+void igb_rx_uninit(IgbCore *core);
 void igb_rx_kick(IgbCore *core);
 
 extern const VMStateDescription vmstate_igb_core;

@@ -119,6 +119,118 @@
 #define IGB_ETQF(n)     (0x05CB0 + 4 * (n))
 #define IGB_VMVIR(n)    (0x03700 + 4 * (n))
 
+/* Virtualization (PF view) */
+#define IGB_VMBMEM(n)       (0x00800 + 0x40 * (n))
+#define IGB_VMBMEM_WORDS    16
+#define IGB_P2VMAILBOX(n)   (0x00C00 + 4 * (n))
+#define IGB_MBVFICR         0x00C80
+#define IGB_MBVFIMR         0x00C84
+#define IGB_VFLRE           0x00C88
+#define IGB_VFRE            0x00C8C
+#define IGB_VFTE            0x00C90
+#define IGB_QDE             0x02408
+#define IGB_WVBR            0x03554
+#define IGB_RPLOLR          0x05AF0
+#define IGB_VLVF(n)         (0x05D00 + 4 * (n))
+#define IGB_NUM_VLVF        32
+/* per-pool statistics: pool n at 0x10000 + 0x100 * n */
+#define IGB_PVF_BASE        0x10000
+#define IGB_PVF_STRIDE      0x100
+#define IGB_PVFGPRC         0x10
+#define IGB_PVFGPTC         0x14
+#define IGB_PVFGORC         0x18
+#define IGB_PVFGOTC         0x34
+#define IGB_PVFMPRC         0x3C
+#define IGB_PVFGPRLBC       0x40
+#define IGB_PVFGPTLBC       0x44
+#define IGB_PVFGORLBC       0x48
+#define IGB_PVFGOTLBC       0x50
+#define IGB_PVF(pool, r)    (IGB_PVF_BASE + IGB_PVF_STRIDE * (pool) + (r))
+
+/* VF register window (offsets in a VF's BAR0) */
+#define IGB_VT_CTRL         0x00000
+#define IGB_VT_STATUS       0x00008
+#define IGB_VT_FRTIMER      0x01048
+#define IGB_VT_EICS         0x01520
+#define IGB_VT_EIMS         0x01524
+#define IGB_VT_EIMC         0x01528
+#define IGB_VT_EIAC         0x0152C
+#define IGB_VT_EIAM         0x01530
+#define IGB_VT_EICR         0x01580
+#define IGB_VT_EITR(n)      (0x01680 + 4 * (n))
+#define IGB_VT_IVAR         0x01700
+#define IGB_VT_IVAR_MISC    0x01740
+#define IGB_VT_MBMEM        0x00800
+#define IGB_VT_V2PMAILBOX   0x00C40
+#define IGB_VT_STATS_BASE   0x00F00
+
+/* P2VMAILBOX (PF side) */
+#define IGB_P2VMB_STS       BIT(0)
+#define IGB_P2VMB_ACK       BIT(1)
+#define IGB_P2VMB_VFU       BIT(2)
+#define IGB_P2VMB_PFU       BIT(3)
+#define IGB_P2VMB_RVFU      BIT(4)
+/* V2PMAILBOX (VF side) */
+#define IGB_V2PMB_REQ       BIT(0)
+#define IGB_V2PMB_ACK       BIT(1)
+#define IGB_V2PMB_VFU       BIT(2)
+#define IGB_V2PMB_PFU       BIT(3)
+#define IGB_V2PMB_PFSTS     BIT(4)
+#define IGB_V2PMB_PFACK     BIT(5)
+#define IGB_V2PMB_RSTI      BIT(6)
+#define IGB_V2PMB_RSTD      BIT(7)
+#define IGB_V2PMB_R2C       (IGB_V2PMB_PFSTS | IGB_V2PMB_PFACK | IGB_V2PMB_RSTD)
+#define IGB_MBVFICR_ACK_SHIFT 16
+
+/* MRQC */
+#define IGB_MRQC_MODE_MASK      7
+#define IGB_MRQC_MODE_RSS       2
+#define IGB_MRQC_MODE_VMDQ      3
+#define IGB_MRQC_MODE_VMDQ_RSS  5
+#define IGB_MRQC_RSS_IPV4_TCP   BIT(16)
+#define IGB_MRQC_RSS_IPV4       BIT(17)
+#define IGB_MRQC_RSS_IPV6_TCP_EX BIT(18)
+#define IGB_MRQC_RSS_IPV6_EX    BIT(19)
+#define IGB_MRQC_RSS_IPV6       BIT(20)
+#define IGB_MRQC_RSS_IPV6_TCP   BIT(21)
+#define IGB_MRQC_RSS_IPV4_UDP   BIT(22)
+#define IGB_MRQC_RSS_IPV6_UDP   BIT(23)
+#define IGB_MRQC_RSS_IPV6_UDP_EX BIT(24)
+
+/* VT_CTL */
+#define IGB_VT_CTL_DEF_POOL_SHIFT 7
+#define IGB_VT_CTL_DEF_POOL_MASK  7
+#define IGB_VT_CTL_IGNORE_MAC     BIT(28)
+#define IGB_VT_CTL_DIS_DEF_POOL   BIT(29)
+#define IGB_VT_CTL_REPL_EN        BIT(30)
+
+/* VMOLR */
+#define IGB_VMOLR_RLPML_MASK    0x3FFF
+#define IGB_VMOLR_LPE           BIT(16)
+#define IGB_VMOLR_RSSE          BIT(17)
+#define IGB_VMOLR_AUPE          BIT(24)
+#define IGB_VMOLR_ROMPE         BIT(25)
+#define IGB_VMOLR_ROPE          BIT(26)
+#define IGB_VMOLR_BAM           BIT(27)
+#define IGB_VMOLR_MPME          BIT(28)
+#define IGB_VMOLR_STRVLAN       BIT(30)
+#define IGB_VMOLR_STRCRC        BIT(31)
+
+/* VLVF */
+#define IGB_VLVF_VID_MASK       0xFFF
+#define IGB_VLVF_POOL_SHIFT     12
+#define IGB_VLVF_EN             BIT(31)
+
+/* DTXSWC */
+#define IGB_DTXSWC_MAC_SPOOF_MASK   0xFF
+#define IGB_DTXSWC_VLAN_SPOOF_SHIFT 8
+#define IGB_DTXSWC_LOOPBACK_EN      BIT(31)
+
+/* VMVIR */
+#define IGB_VMVIR_VID_MASK      0xFFFF
+#define IGB_VMVIR_DEFAULT       BIT(30)
+#define IGB_VMVIR_NEVER         BIT(31)
+
 /* Queue registers: queue n at 0xC000 / 0xE000 + 0x40 * n; n < 4 aliased */
 #define IGB_RXQ_BASE        0x0C000
 #define IGB_TXQ_BASE        0x0E000
@@ -334,6 +446,9 @@
 #define IGB_SRRCTL_DESC_LEGACY      0
 #define IGB_SRRCTL_DESC_ADV_ONEBUF  1
 #define IGB_SRRCTL_DROP_EN          BIT(31)
+
+/* RXCSUM */
+#define IGB_RXCSUM_PCSD         BIT(13)
 
 /* RXDCTL / TXDCTL */
 #define IGB_QDCTL_ENABLE        BIT(25)

@@ -22,6 +22,7 @@
 #include "net/net.h"
 #include "net/eth.h"
 #include "system/dma.h"
+#include "net_rx_pkt.h"
 #include "igb_core.h"
 #include "trace.h"
 
@@ -29,6 +30,15 @@
 
 #define IGB_MIN_FRAME   60          /* without FCS */
 #define IGB_STD_FRAME   1518        /* with FCS */
+
+/* What the descriptor write-back reports about a frame */
+typedef struct IgbRxMeta {
+    uint32_t rss_hash;
+    uint16_t pkt_type;
+    uint16_t vlan;
+    uint8_t rss_type;
+    bool vp;
+} IgbRxMeta;
 
 typedef enum {
     IGB_RX_DONE,
@@ -52,10 +62,12 @@ static bool igb_rx_mta_match(IgbCore *core, const uint8_t *da)
     return core->mac[R(IGB_MTA) + (hash >> 5)] & BIT(hash & 31);
 }
 
-static bool igb_rx_rar_match(IgbCore *core, const uint8_t *da)
+/* RAR entries matching @da: -1 if none, else the OR of their pool bits */
+static int igb_rx_rar_pools(IgbCore *core, const uint8_t *da)
 {
     uint32_t lo = ldl_le_p(da);
     uint32_t hi = lduw_le_p(da + 4);
+    int pools = -1;
 
     for (int i = 0; i < IGB_NUM_RAR; i++) {
         uint32_t off = i < 16 ? IGB_RA + 8 * i : IGB_RA2 + 8 * (i - 16);
@@ -63,10 +75,25 @@ static bool igb_rx_rar_match(IgbCore *core, const uint8_t *da)
 
         if ((rah & IGB_RAH_AV) && !(rah & IGB_RAH_ASEL_MASK) &&
             core->mac[R(off)] == lo && (rah & 0xFFFF) == hi) {
-            return true;
+            pools = MAX(pools, 0) | ((rah >> IGB_RAH_POOL_SHIFT) & 0xFF);
         }
     }
-    return false;
+    return pools;
+}
+
+static bool igb_rx_rar_match(IgbCore *core, const uint8_t *da)
+{
+    return igb_rx_rar_pools(core, da) >= 0;
+}
+
+static bool igb_rx_uta_match(IgbCore *core, const uint8_t *da)
+{
+    static const int shift[4] = { 4, 3, 2, 0 };
+    unsigned mo = (core->mac[R(IGB_RCTL)] >> IGB_RCTL_MO_SHIFT) & 3;
+    uint32_t hash = ((da[4] >> shift[mo]) | (da[5] << (8 - shift[mo]))) &
+                    0xFFF;
+
+    return core->mac[R(IGB_UTA) + (hash >> 5)] & BIT(hash & 31);
 }
 
 static bool igb_rx_accept(IgbCore *core, const uint8_t *buf, size_t len)
@@ -132,7 +159,7 @@ static void igb_rx_count(IgbCore *core, const uint8_t *buf, size_t wire)
 
 /* Write one frame (already with its FCS if kept) to queue @q's ring. */
 static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
-                                   size_t len, bool vp, uint16_t vlan,
+                                   size_t len, const IgbRxMeta *meta,
                                    bool can_hold)
 {
     PCIDevice *dev = igb_queue_owner(core, q);
@@ -175,7 +202,8 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
     if (avail < need) {
         igb_stat_inc(core, IGB_RNBC, 1);
         trace_igb_rx_no_desc(q, head, tail, need);
-        if (srrctl & IGB_SRRCTL_DROP_EN) {
+        if ((srrctl & IGB_SRRCTL_DROP_EN) ||
+            (core->mac[R(IGB_QDE)] & BIT(q))) {
             igb_stat_inc(core, IGB_RQDPC(q), 1);
             return IGB_RX_DROPPED;
         }
@@ -215,15 +243,19 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
         if (adv) {
             uint32_t staterr = IGB_RXD_STAT_DD |
                                (eop ? IGB_RXD_STAT_EOP : 0) |
-                               (vp && eop ? IGB_RXD_STAT_VP : 0);
+                               (meta->vp && eop ? IGB_RXD_STAT_VP : 0);
+            stw_le_p(desc, meta->rss_type | (meta->pkt_type << 4));
+            if (core->mac[R(IGB_RXCSUM)] & IGB_RXCSUM_PCSD) {
+                stl_le_p(desc + 4, meta->rss_hash);
+            }
             stl_le_p(desc + 8, staterr);
             stw_le_p(desc + 12, chunk);
-            stw_le_p(desc + 14, eop ? vlan : 0);
+            stw_le_p(desc + 14, eop && meta->vp ? meta->vlan : 0);
         } else {
             stw_le_p(desc + 8, chunk);
             desc[12] = IGB_RXD_STAT_DD | (eop ? IGB_RXD_STAT_EOP : 0) |
-                       (vp && eop ? IGB_RXD_STAT_VP : 0);
-            stw_le_p(desc + 14, eop ? vlan : 0);
+                       (meta->vp && eop ? IGB_RXD_STAT_VP : 0);
+            stw_le_p(desc + 14, eop && meta->vp ? meta->vlan : 0);
         }
         /* write-back without the buffer address words, as the hardware */
         pci_dma_write(dev, da + 8, desc + 8, 8);
@@ -246,19 +278,224 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
     return IGB_RX_DONE;
 }
 
+/*
+ * VMDq pool selection: which pools take the frame (a bitmap).  Unicast goes
+ * to the pools its RAR entry names (else to pools that take unmatched
+ * unicast through the UTA hash, else to the default pool in promiscuous
+ * mode); broadcast and multicast to every pool whose VMOLR accepts them
+ * (only the default pool without replication).  VLAN tags narrow the set
+ * through VLVF; untagged frames go only to pools with VMOLR.AUPE.  VF pools
+ * need their VFRE bit, and a frame never returns to the pool that sent it.
+ */
+static uint32_t igb_rx_pools(IgbCore *core, const uint8_t *buf, bool tagged,
+                             uint16_t vid, int src_pool)
+{
+    uint32_t vtctl = core->mac[R(IGB_VT_CTL)];
+    uint32_t def = BIT(igb_pf_pool(core));
+    uint32_t pools = 0, p;
+    bool group = is_multicast_ether_addr(buf);
+
+    if (is_broadcast_ether_addr(buf)) {
+        for (p = 0; p < IGB_NUM_POOLS; p++) {
+            if (core->mac[R(IGB_VMOLR(p))] & IGB_VMOLR_BAM) {
+                pools |= BIT(p);
+            }
+        }
+    } else if (group) {
+        bool mta = igb_rx_mta_match(core, buf);
+
+        for (p = 0; p < IGB_NUM_POOLS; p++) {
+            uint32_t vmolr = core->mac[R(IGB_VMOLR(p))];
+
+            if ((vmolr & IGB_VMOLR_MPME) || (mta && (vmolr & IGB_VMOLR_ROMPE))) {
+                pools |= BIT(p);
+            }
+        }
+    } else {
+        int rar = (vtctl & IGB_VT_CTL_IGNORE_MAC) ? -1 :
+                  igb_rx_rar_pools(core, buf);
+
+        if (rar >= 0) {
+            pools = rar;
+        } else {
+            bool uta = igb_rx_uta_match(core, buf);
+
+            for (p = 0; p < IGB_NUM_POOLS && uta; p++) {
+                if (core->mac[R(IGB_VMOLR(p))] & IGB_VMOLR_ROPE) {
+                    pools |= BIT(p);
+                }
+            }
+        }
+        if (!pools && !(vtctl & IGB_VT_CTL_DIS_DEF_POOL) &&
+            ((core->mac[R(IGB_RCTL)] & IGB_RCTL_UPE) ||
+             (vtctl & IGB_VT_CTL_IGNORE_MAC))) {
+            pools = def;
+        }
+    }
+
+    if (tagged) {
+        uint32_t vpools = 0;
+        bool listed = false;
+
+        for (int i = 0; i < IGB_NUM_VLVF; i++) {
+            uint32_t vlvf = core->mac[R(IGB_VLVF(i))];
+
+            if ((vlvf & IGB_VLVF_EN) && (vlvf & IGB_VLVF_VID_MASK) == vid) {
+                listed = true;
+                vpools |= (vlvf >> IGB_VLVF_POOL_SHIFT) & 0xFF;
+            }
+        }
+        if (listed) {
+            pools &= vpools;
+        }
+    } else {
+        for (p = 0; p < IGB_NUM_POOLS; p++) {
+            if (!(core->mac[R(IGB_VMOLR(p))] & IGB_VMOLR_AUPE)) {
+                pools &= ~BIT(p);
+            }
+        }
+    }
+    if (group && !(vtctl & IGB_VT_CTL_REPL_EN)) {
+        pools &= def;
+    }
+    for (p = 0; p < core->num_vfs; p++) {
+        if (!(core->mac[R(IGB_VFRE)] & BIT(p))) {
+            pools &= ~BIT(p);
+        }
+    }
+    if (src_pool >= 0) {
+        pools &= ~BIT(src_pool);
+    }
+    return pools;
+}
+
+/* RSS: the Toeplitz hash over the fields MRQC enables, and its type code */
+static bool igb_rx_rss(IgbCore *core, const uint8_t *buf, size_t len,
+                       uint32_t *hash, uint8_t *type)
+{
+    uint32_t mrqc = core->mac[R(IGB_MRQC)];
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+    uint8_t key[40];
+    bool v4, v6;
+    EthL4HdrProto l4;
+    NetRxPktRssType t;
+    bool frag;
+
+    net_rx_pkt_set_protocols(core->rx_pkt, &iov, 1, 0);
+    net_rx_pkt_get_protocols(core->rx_pkt, &v4, &v6, &l4);
+    if (v4) {
+        frag = net_rx_pkt_get_ip4_info(core->rx_pkt)->fragment;
+        if (l4 == ETH_L4_HDR_PROTO_TCP && !frag &&
+            (mrqc & IGB_MRQC_RSS_IPV4_TCP)) {
+            t = NetPktRssIpV4Tcp, *type = 1;
+        } else if (l4 == ETH_L4_HDR_PROTO_UDP && !frag &&
+                   (mrqc & IGB_MRQC_RSS_IPV4_UDP)) {
+            t = NetPktRssIpV4Udp, *type = 7;
+        } else if (mrqc & IGB_MRQC_RSS_IPV4) {
+            t = NetPktRssIpV4, *type = 2;
+        } else {
+            return false;
+        }
+    } else if (v6) {
+        eth_ip6_hdr_info *ip6 = net_rx_pkt_get_ip6_info(core->rx_pkt);
+        bool ex = ip6->has_ext_hdrs;
+
+        frag = ip6->fragment;
+        if (l4 == ETH_L4_HDR_PROTO_TCP && !frag &&
+            (mrqc & (ex ? IGB_MRQC_RSS_IPV6_TCP_EX : IGB_MRQC_RSS_IPV6_TCP))) {
+            t = ex ? NetPktRssIpV6TcpEx : NetPktRssIpV6Tcp;
+            *type = ex ? 6 : 3;
+        } else if (l4 == ETH_L4_HDR_PROTO_UDP && !frag &&
+                   (mrqc & (ex ? IGB_MRQC_RSS_IPV6_UDP_EX :
+                            IGB_MRQC_RSS_IPV6_UDP))) {
+            t = ex ? NetPktRssIpV6UdpEx : NetPktRssIpV6Udp;
+            *type = ex ? 9 : 8;
+        } else if (ex && (mrqc & IGB_MRQC_RSS_IPV6_EX)) {
+            t = NetPktRssIpV6Ex, *type = 4;
+        } else if (mrqc & IGB_MRQC_RSS_IPV6) {
+            t = NetPktRssIpV6, *type = 5;
+        } else {
+            return false;
+        }
+    } else {
+        return false;
+    }
+    for (int i = 0; i < 10; i++) {
+        stl_le_p(key + 4 * i, core->mac[R(IGB_RSSRK) + i]);
+    }
+    *hash = net_rx_pkt_calc_rss_hash(core->rx_pkt, t, key);
+    return true;
+}
+
+static uint8_t igb_rx_reta(IgbCore *core, uint32_t hash)
+{
+    unsigned i = hash & 0x7F;
+
+    return core->mac[R(IGB_RETA) + i / 4] >> (8 * (i % 4));
+}
+
+/* Advanced descriptor packet type bits (IPv4/IPv6, TCP/UDP/SCTP) */
+static uint16_t igb_rx_pkt_type(IgbCore *core, const uint8_t *buf, size_t len)
+{
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+    bool v4, v6;
+    EthL4HdrProto l4;
+    uint16_t t = 0;
+
+    net_rx_pkt_set_protocols(core->rx_pkt, &iov, 1, 0);
+    net_rx_pkt_get_protocols(core->rx_pkt, &v4, &v6, &l4);
+    if (v4) {
+        t |= BIT(0);
+    } else if (v6) {
+        t |= net_rx_pkt_get_ip6_info(core->rx_pkt)->has_ext_hdrs ? BIT(3) :
+                                                                     BIT(2);
+    }
+    if (l4 == ETH_L4_HDR_PROTO_TCP) {
+        t |= BIT(4);
+    } else if (l4 == ETH_L4_HDR_PROTO_UDP) {
+        t |= BIT(5);
+    } else if (l4 == ETH_L4_HDR_PROTO_SCTP) {
+        t |= BIT(6);
+    }
+    return t;
+}
+
+static void igb_rx_pool_count(IgbCore *core, int pool, const uint8_t *buf,
+                              size_t wire, bool switched)
+{
+    uint32_t *base = &core->mac[R(IGB_PVF(pool, 0))];
+
+    base[R(IGB_PVFGPRC)]++;
+    base[R(IGB_PVFGORC)] += wire;
+    if (is_multicast_ether_addr(buf)) {
+        base[R(IGB_PVFMPRC)]++;
+    }
+    if (switched) {
+        base[R(IGB_PVFGPRLBC)]++;
+        base[R(IGB_PVFGORLBC)] += wire;
+    }
+}
+
 ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
-                       bool loopback)
+                       int src)
 {
     size_t total = iov_size(iov, iovcnt);
     uint8_t *buf = core->rx_buf;
     uint32_t rctl = core->mac[R(IGB_RCTL)];
+    uint32_t mode = core->mac[R(IGB_MRQC)] & IGB_MRQC_MODE_MASK;
+    bool vmdq = igb_vmdq_enabled(core);
+    bool rss = mode == IGB_MRQC_MODE_RSS || mode == IGB_MRQC_MODE_VMDQ_RSS;
     size_t len, limit;
-    bool vp = false, tagged;
-    uint16_t vlan = 0;
-    IgbRxResult r;
+    bool tagged;
+    uint16_t vid = 0;
+    uint32_t pools, hash = 0;
+    uint8_t rss_type = 0;
+    IgbRxMeta meta = { 0 };
+    int delivered = 0, matched;
+    bool held = false;
 
     if (!(rctl & IGB_RCTL_EN)) {
-        return total;
+        return src == IGB_RX_SRC_WIRE ? total : 0;
     }
     if (total + ETH_FCS_LEN > sizeof(core->rx_buf)) {
         igb_stat_inc(core, IGB_ROC, 1);
@@ -274,12 +511,28 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
         memset(buf + len, 0, IGB_MIN_FRAME - len);
         len = IGB_MIN_FRAME;
     }
-    if (!igb_rx_accept(core, buf, len)) {
-        trace_igb_rx_filtered(len);
-        return total;
+    tagged = igb_rx_vlan_tagged(core, buf, len);
+    if (tagged) {
+        vid = lduw_be_p(buf + 14) & 0xFFF;
     }
 
-    tagged = igb_rx_vlan_tagged(core, buf, len);
+    if (vmdq) {
+        if ((rctl & IGB_RCTL_VFE) && tagged &&
+            !(core->mac[R(IGB_VFTA) + (vid >> 5)] & BIT(vid & 31))) {
+            pools = 0;
+        } else {
+            pools = igb_rx_pools(core, buf, tagged, vid,
+                                 src >= 0 ? src : -1);
+        }
+    } else {
+        pools = (src < 0 && igb_rx_accept(core, buf, len)) ? 1 : 0;
+    }
+    if (!pools) {
+        trace_igb_rx_filtered(len);
+        return src == IGB_RX_SRC_WIRE ? total : 0;
+    }
+    matched = ctpop32(pools);
+
     limit = (rctl & IGB_RCTL_LPE) ?
             (core->mac[R(IGB_RLPML)] ? core->mac[R(IGB_RLPML)] : 16383) :
             IGB_STD_FRAME + (tagged ? 4 : 0);
@@ -288,22 +541,87 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
         return total;
     }
 
+    if (rss) {
+        rss = igb_rx_rss(core, buf, len, &hash, &rss_type);
+    }
+    meta.pkt_type = igb_rx_pkt_type(core, buf, len);
+    meta.rss_type = rss_type;
+    meta.rss_hash = hash;
+
     igb_rx_count(core, buf, len + ETH_FCS_LEN);
 
-    if (tagged && (core->mac[R(IGB_CTRL)] & IGB_CTRL_VME)) {
-        vp = true;
-        vlan = lduw_be_p(buf + 14);
-        memmove(buf + 12, buf + 16, len - 16);
-        len -= 4;
-    }
-    if (!(rctl & IGB_RCTL_SECRC)) {
-        stl_le_p(buf + len, ~net_crc32_le(buf, len));
-        len += ETH_FCS_LEN;
-    }
+    while (pools) {
+        int p = ctz32(pools);
+        uint32_t vmolr = core->mac[R(IGB_VMOLR(p))];
+        int q;
+        uint8_t *out = buf;
+        size_t olen = len;
+        bool strip;
+        IgbRxResult r;
 
-    r = igb_rx_to_queue(core, 0, buf, len, vp, vlan, !loopback);
-    trace_igb_rx_frame(0, len, r);
-    return r == IGB_RX_HOLD ? 0 : total;
+        pools &= ~BIT(p);
+        if (vmdq) {
+            q = p;
+            if (rss && mode == IGB_MRQC_MODE_VMDQ_RSS &&
+                (vmolr & IGB_VMOLR_RSSE) && (igb_rx_reta(core, hash) & 8)) {
+                q += IGB_NUM_POOLS;
+            }
+            strip = vmolr & IGB_VMOLR_STRVLAN;
+            if ((vmolr & IGB_VMOLR_LPE) &&
+                len + ETH_FCS_LEN > (vmolr & IGB_VMOLR_RLPML_MASK)) {
+                igb_stat_inc(core, IGB_ROC, 1);
+                continue;
+            }
+        } else {
+            q = rss ? igb_rx_reta(core, hash) & (IGB_NUM_QUEUES - 1) : 0;
+            strip = core->mac[R(IGB_CTRL)] & IGB_CTRL_VME;
+        }
+
+        meta.vp = tagged && strip;
+        meta.vlan = tagged ? lduw_be_p(buf + 14) : 0;
+        if (meta.vp || !(rctl & IGB_RCTL_SECRC) || pools) {
+            /* this pool's copy differs, or later pools need the original */
+            out = core->rx_out;
+            if (meta.vp) {
+                memcpy(out, buf, 12);
+                memcpy(out + 12, buf + 16, len - 16);
+                olen = len - 4;
+            } else {
+                memcpy(out, buf, len);
+            }
+            if (!(rctl & IGB_RCTL_SECRC)) {
+                stl_le_p(out + olen, ~net_crc32_le(out, olen));
+                olen += ETH_FCS_LEN;
+            }
+        }
+
+        r = igb_rx_to_queue(core, q, out, olen, &meta,
+                            src == IGB_RX_SRC_WIRE && !delivered && !pools);
+        trace_igb_rx_frame(q, olen, r);
+        if (r == IGB_RX_HOLD) {
+            held = true;
+        } else if (r == IGB_RX_DONE) {
+            delivered++;
+            if (vmdq) {
+                igb_rx_pool_count(core, p, buf, len + ETH_FCS_LEN, src >= 0);
+            }
+        }
+    }
+    if (held) {
+        return 0;
+    }
+    return src == IGB_RX_SRC_WIRE ? total : matched;
+}
+
+void igb_rx_init(IgbCore *core)
+{
+    net_rx_pkt_init(&core->rx_pkt);
+}
+
+void igb_rx_uninit(IgbCore *core)
+{
+    net_rx_pkt_uninit(core->rx_pkt);
+    core->rx_pkt = NULL;
 }
 
 ssize_t igb_rx_receive_iov(IgbCore *core, const struct iovec *iov, int iovcnt)
@@ -321,7 +639,7 @@ ssize_t igb_rx_receive_iov(IgbCore *core, const struct iovec *iov, int iovcnt)
         return total;
     }
     cnt = iov_copy(frame, ARRAY_SIZE(frame), iov, iovcnt, vnet, total - vnet);
-    if (igb_rx_deliver(core, frame, cnt, false) == 0) {
+    if (igb_rx_deliver(core, frame, cnt, IGB_RX_SRC_WIRE) == 0) {
         return 0;
     }
     return total;

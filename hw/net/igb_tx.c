@@ -32,6 +32,7 @@
 typedef struct IgbTxSend {
     IgbCore *core;
     int queue;
+    int pool;           /* VMDq: the sending pool, else -1 */
     bool loopback;
     bool legacy_csum;
     bool segment;       /* TSO done here rather than by the backend */
@@ -82,18 +83,86 @@ static void igb_tx_count(IgbCore *core, const struct iovec *iov, int iovcnt,
     }
 }
 
-/* One finished frame (every offload done) to the wire or to loopback. */
+/*
+ * Anti-spoofing (DTXSWC): a VF pool may send only from a MAC address that
+ * a RAR entry gives to that pool.  Spoofed frames are dropped and the pool
+ * is flagged in WVBR.
+ */
+static bool igb_tx_spoofed(IgbCore *core, int pool, const uint8_t *l2)
+{
+    uint32_t lo, hi;
+
+    if (!(core->mac[R(IGB_DTXSWC)] & BIT(pool))) {
+        return false;
+    }
+    lo = ldl_le_p(l2 + ETH_ALEN);
+    hi = lduw_le_p(l2 + ETH_ALEN + 4);
+    for (int i = 0; i < IGB_NUM_RAR; i++) {
+        uint32_t off = i < 16 ? IGB_RA + 8 * i : IGB_RA2 + 8 * (i - 16);
+        uint32_t rah = core->mac[R(off) + 1];
+
+        if ((rah & IGB_RAH_AV) && (rah & BIT(IGB_RAH_POOL_SHIFT + pool)) &&
+            core->mac[R(off)] == lo && (rah & 0xFFFF) == hi) {
+            return false;
+        }
+    }
+    core->mac[R(IGB_WVBR)] |= BIT(pool);
+    trace_igb_tx_spoofed(pool);
+    return true;
+}
+
+static void igb_tx_pool_count(IgbCore *core, int pool, size_t wire,
+                              bool switched)
+{
+    uint32_t *base = &core->mac[R(IGB_PVF(pool, 0))];
+
+    base[R(IGB_PVFGPTC)]++;
+    base[R(IGB_PVFGOTC)] += wire;
+    if (switched) {
+        base[R(IGB_PVFGPTLBC)]++;
+        base[R(IGB_PVFGOTLBC)] += wire;
+    }
+}
+
+/*
+ * One finished frame (every offload done): to loopback, to other pools
+ * through the VMDq switch, and/or to the wire.  A unicast frame another
+ * pool takes stays inside; broadcast and multicast go out as well.
+ */
 static void igb_tx_out(IgbTxSend *s, const struct iovec *iov, int iovcnt)
 {
     IgbCore *core = s->core;
     NetClientState *nc = qemu_get_queue(core->nic);
     size_t len = iov_size(iov, iovcnt);
+    bool switched = false;
+    uint8_t l2[2 * ETH_ALEN] = { 0 };
+    uint8_t *dst = l2;
 
+    iov_to_buf(iov, iovcnt, 0, l2, sizeof(l2));
+    if (s->pool >= 0 && igb_tx_spoofed(core, s->pool, l2)) {
+        return;
+    }
     igb_tx_count(core, iov, iovcnt, len, 1, 0);
     trace_igb_tx_frame(s->queue, len, 1, s->loopback);
     if (s->loopback) {
-        igb_rx_deliver(core, iov, iovcnt, true);
-    } else if (core->has_vnet) {
+        igb_rx_deliver(core, iov, iovcnt, IGB_RX_SRC_LOOPBACK);
+        return;
+    }
+    if (s->pool >= 0 &&
+        (core->mac[R(IGB_DTXSWC)] & IGB_DTXSWC_LOOPBACK_EN)) {
+        switched = igb_rx_deliver(core, iov, iovcnt, s->pool) > 0;
+        igb_tx_pool_count(core, s->pool, len + ETH_FCS_LEN, switched);
+        trace_igb_tx_switch(s->pool, switched);
+        if (switched && !is_multicast_ether_addr(dst)) {
+            return;
+        }
+    } else if (s->pool >= 0) {
+        igb_tx_pool_count(core, s->pool, len + ETH_FCS_LEN, false);
+    }
+    if (qemu_get_queue(core->nic)->link_down) {
+        return;
+    }
+    if (core->has_vnet) {
         /* the backend expects a header: an empty one, nothing to offload */
         struct virtio_net_hdr vh = { 0 };
         struct iovec v[IGB_TX_MAX_FRAGS + 8];
@@ -238,7 +307,7 @@ static void igb_tx_emit(void *opaque, const struct iovec *iov, int iovcnt,
                           " frame\n", s->queue, s->css, s->cso, len);
         }
         igb_tx_out(s, &one, 1);
-    } else if (core->has_vnet && !s->loopback) {
+    } else if (core->has_vnet && !s->loopback && s->pool < 0) {
         /* the backend does what the header asks (TSO, checksums) */
         unsigned segs = 1;
 
@@ -272,12 +341,14 @@ static void igb_tx_send_frame(IgbCore *core, int q)
     IgbTxSend s = { .core = core, .queue = q };
     uint16_t vet = core->mac[R(IGB_VET)] & 0xFFFF;
     bool link = !qemu_get_queue(core->nic)->link_down;
+    uint32_t vmvir;
 
     s.loopback = igb_tx_loopback(core);
+    s.pool = igb_vmdq_enabled(core) ? q % IGB_NUM_POOLS : -1;
     if (txq->drop || !net_tx_pkt_has_fragments(pkt)) {
         return;
     }
-    if (!s.loopback && !link) {
+    if (!s.loopback && !link && s.pool < 0) {
         return;     /* no link: the frame is lost, as on the wire */
     }
     if (!net_tx_pkt_parse(pkt)) {
@@ -344,6 +415,12 @@ static void igb_tx_send_frame(IgbCore *core, int q)
         }
     }
 
+    /* VMDq: the pool's default VLAN, inserted by the hardware */
+    vmvir = s.pool >= 0 ? core->mac[R(IGB_VMVIR(s.pool))] : 0;
+    if ((vmvir & IGB_VMVIR_DEFAULT) && !(vmvir & IGB_VMVIR_NEVER)) {
+        net_tx_pkt_setup_vlan_header_ex(pkt, vmvir & IGB_VMVIR_VID_MASK, vet);
+    }
+
     /*
      * TSO is handed to a backend that takes virtio-net headers, except UDP
      * (the backend would make IP fragments of it); otherwise it is done
@@ -352,12 +429,13 @@ static void igb_tx_send_frame(IgbCore *core, int q)
     if (net_tx_pkt_get_vhdr(pkt)->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
         uint8_t gso = net_tx_pkt_get_vhdr(pkt)->gso_type &
                       ~VIRTIO_NET_HDR_GSO_ECN;
-        s.segment = !core->has_vnet || s.loopback ||
+        s.segment = !core->has_vnet || s.loopback || s.pool >= 0 ||
                     gso == VIRTIO_NET_HDR_GSO_UDP;
     }
     if (!net_tx_pkt_send_custom(pkt, s.segment ||
                                 (core->has_vnet && !s.loopback &&
-                                 !s.legacy_csum), igb_tx_emit, &s)) {
+                                 s.pool < 0 && !s.legacy_csum),
+                                igb_tx_emit, &s)) {
         qemu_log_mask(LOG_GUEST_ERROR, "igb: TX queue %d: frame not sent\n",
                       q);
     }
@@ -457,9 +535,14 @@ void igb_tx_kick(IgbCore *core, int q)
     uint32_t n, budget;
     bool wrote_back = false;
 
+    int vfn = igb_queue_pool_vf(core, q);
+
     if (!(core->mac[R(IGB_TCTL)] & IGB_TCTL_EN) ||
         !(core->mac[R(IGB_TXDCTL(q))] & IGB_QDCTL_ENABLE) || head == tail) {
         return;
+    }
+    if (vfn >= 0 && !(core->mac[R(IGB_VFTE)] & BIT(vfn))) {
+        return;     /* the VF's transmit is not enabled (VFTE) */
     }
     if (!len || len % 128) {
         qemu_log_mask(LOG_GUEST_ERROR,
@@ -535,6 +618,14 @@ void igb_tx_uninit(IgbCore *core)
         net_tx_pkt_uninit(core->txq[q].pkt);
         core->txq[q].pkt = NULL;
     }
+}
+
+void igb_tx_queue_reset(IgbCore *core, int q)
+{
+    if (core->txq[q].pkt) {
+        igb_tx_frame_done(core, q);
+    }
+    memset(core->txq[q].ctx, 0, sizeof(core->txq[q].ctx));
 }
 
 void igb_tx_reset(IgbCore *core)

@@ -70,8 +70,16 @@ static const MemoryRegionOps igbvf_mmio_ops = {
 static void igbvf_write_config(PCIDevice *d, uint32_t addr, uint32_t val,
                                int len)
 {
+    uint8_t *devctl = d->config + d->exp.exp_cap + PCI_EXP_DEVCTL;
+    bool flr;
+
     pci_default_write_config(d, addr, val, len);
+    flr = pci_get_word(devctl) & PCI_EXP_DEVCTL_BCR_FLR;
     pcie_cap_flr_write_config(d, addr, val, len);
+    if (flr) {
+        /* the reset itself ran in pcie_cap_flr_write_config */
+        igb_core_vf_flr(igbvf_core(IGBVF(d)), pcie_sriov_vf_number(d));
+    }
 }
 
 static void igbvf_realize(PCIDevice *d, Error **errp)
@@ -104,12 +112,14 @@ static void igbvf_realize(PCIDevice *d, Error **errp)
         return;
     }
     pcie_ari_init(d, IGBVF_CAP_ARI);
+    igb_core_vf_attach(igbvf_core(s), pcie_sriov_vf_number(d), d);
 }
 
 static void igbvf_unrealize(PCIDevice *d)
 {
     IgbVfState *s = IGBVF(d);
 
+    igb_core_vf_attach(igbvf_core(s), pcie_sriov_vf_number(d), NULL);
     pcie_aer_exit(d);
     pcie_cap_exit(d);
     msix_unuse_all_vectors(d);
