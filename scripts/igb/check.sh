@@ -66,16 +66,24 @@ else
 fi
 
 # --- Linux guest ---------------------------------------------------------
-if [ "${IGB_SKIP_GUEST:-0}" != 1 ]; then
-    glog=$IGB_CACHE/guest-pf.log
-    QEMU=$qemu "$IGB_TOP/tests/guest/test-pf.sh" >"$glog" 2>&1
+# guest_test SCRIPT LOG: run one guest test, count its checks
+guest_test() {
+    local script=$1 glog=$2 grc
+    QEMU=$qemu "$IGB_TOP/tests/guest/$script" >"$glog" 2>&1
     grc=$?
     while read -r st name rest; do
         if [ "$st" = PASS ]; then ok "guest $name $rest"; else ko "guest $name $rest"; fi
-    done < <(grep -E '^(PASS|FAIL) ' "$glog")
-    if [ $grc -ne 0 ] && ! grep -q '^FAIL ' "$glog"; then
-        ko "guest: test-pf.sh failed (see $glog)"
+    done < <(awk '$1 == "IGBTEST" && ($2 == "PASS" || $2 == "FAIL") {
+                     n = $3; if (!(n in st)) order[++k] = n
+                     if (st[n] != "FAIL") { st[n] = $2; $1 = $2 = $3 = ""; d[n] = $0 } }
+                 END { for (i = 1; i <= k; i++) print st[order[i]], order[i], d[order[i]] }' "$glog")
+    if [ $grc -ne 0 ] && ! grep -q '^IGBTEST FAIL ' "$glog"; then
+        ko "guest: $script failed (see $glog)"
         tail -20 "$glog"
     fi
+}
+if [ "${IGB_SKIP_GUEST:-0}" != 1 ]; then
+    guest_test test-pf.sh "$IGB_CACHE/guest-pf.log"
+    guest_test test-sriov.sh "$IGB_CACHE/guest-sriov.log"
 fi
 finish
