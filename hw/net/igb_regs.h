@@ -418,7 +418,7 @@
 
 /* EITR */
 #define IGB_EITR_INTERVAL_SHIFT 2
-#define IGB_EITR_INTERVAL_MASK  0xFFF
+#define IGB_EITR_INTERVAL_MASK  0x1FFF
 
 /* RCTL */
 #define IGB_RCTL_EN             BIT(1)

@@ -345,7 +345,8 @@ static uint32_t igb_rx_pools(IgbCore *core, const uint8_t *buf, bool tagged,
                 vpools |= (vlvf >> IGB_VLVF_POOL_SHIFT) & 0xFF;
             }
         }
-        if (listed) {
+        /* with VLAN filtering on, a tag no VLVF entry lists reaches no pool */
+        if (listed || (core->mac[R(IGB_RCTL)] & IGB_RCTL_VFE)) {
             pools &= vpools;
         }
     } else {

@@ -84,14 +84,41 @@ static void igb_tx_count(IgbCore *core, const struct iovec *iov, int iovcnt,
 }
 
 /*
- * Anti-spoofing (DTXSWC): a VF pool may send only from a MAC address that
- * a RAR entry gives to that pool.  Spoofed frames are dropped and the pool
- * is flagged in WVBR.
+ * Anti-spoofing (DTXSWC): a pool may send only from a MAC address that a
+ * RAR entry gives to it, and only with VLAN tags a VLVF entry gives to it.
+ * Spoofed frames are dropped and flagged in WVBR (MAC: bit pool, VLAN:
+ * bit 8 + pool).
  */
+static bool igb_tx_vlan_spoofed(IgbCore *core, int pool, const uint8_t *l2)
+{
+    uint16_t vid;
+
+    if (!(core->mac[R(IGB_DTXSWC)] &
+          BIT(IGB_DTXSWC_VLAN_SPOOF_SHIFT + pool)) ||
+        lduw_be_p(l2 + 12) != (core->mac[R(IGB_VET)] & 0xFFFF)) {
+        return false;   /* untagged frames are not VLAN-checked */
+    }
+    vid = lduw_be_p(l2 + 14) & IGB_VLVF_VID_MASK;
+    for (int i = 0; i < IGB_NUM_VLVF; i++) {
+        uint32_t vlvf = core->mac[R(IGB_VLVF(i))];
+
+        if ((vlvf & IGB_VLVF_EN) && (vlvf & IGB_VLVF_VID_MASK) == vid &&
+            (vlvf & BIT(IGB_VLVF_POOL_SHIFT + pool))) {
+            return false;
+        }
+    }
+    core->mac[R(IGB_WVBR)] |= BIT(IGB_DTXSWC_VLAN_SPOOF_SHIFT + pool);
+    trace_igb_tx_spoofed(pool);
+    return true;
+}
+
 static bool igb_tx_spoofed(IgbCore *core, int pool, const uint8_t *l2)
 {
     uint32_t lo, hi;
 
+    if (igb_tx_vlan_spoofed(core, pool, l2)) {
+        return true;
+    }
     if (!(core->mac[R(IGB_DTXSWC)] & BIT(pool))) {
         return false;
     }
@@ -135,7 +162,7 @@ static void igb_tx_out(IgbTxSend *s, const struct iovec *iov, int iovcnt)
     NetClientState *nc = qemu_get_queue(core->nic);
     size_t len = iov_size(iov, iovcnt);
     bool switched = false;
-    uint8_t l2[2 * ETH_ALEN] = { 0 };
+    uint8_t l2[2 * ETH_ALEN + 4] = { 0 };
     uint8_t *dst = l2;
 
     iov_to_buf(iov, iovcnt, 0, l2, sizeof(l2));

@@ -17,6 +17,8 @@
 #include "libqos/qgraph.h"
 #include "libqos/pci.h"
 #include "libqos/libqos-malloc.h"
+#include "libqos/malloc-pc.h"
+#include "libqos/pci-pc.h"
 #include "libqos/igb.h"
 #include "hw/pci/pci_regs.h"
 
@@ -529,6 +531,47 @@ static void test_eeprom(void *obj, void *data, QGuestAllocator *alloc)
     }
     g_assert_true(qigb_eeprom_read(d, 1, &w));
     g_assert_cmphex(w, ==, igb_mac[2] | igb_mac[3] << 8);
+}
+
+static void test_eeprom_write(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    static const uint32_t words[] = { 0x100, 0x101, 0x3ff };
+    static const uint16_t vals[] = { 0x1234, 0xabcd, 0x5aa5 };
+    uint16_t w, before[ARRAY_SIZE(words)];
+    size_t i;
+
+    qigb_reset(d);
+    for (i = 0; i < ARRAY_SIZE(words); i++) {
+        g_assert_true(qigb_eeprom_read(d, words[i], &before[i]));
+        g_assert_cmphex(before[i], !=, vals[i]);
+    }
+
+    /* EEWR: START, address in 15:2, data in 31:16; DONE when written */
+    for (i = 0; i < ARRAY_SIZE(words); i++) {
+        g_assert_true(qigb_eeprom_write(d, words[i], vals[i]));
+        g_assert_true(qigb_eeprom_read(d, words[i], &w));
+        g_assert_cmphex(w, ==, vals[i]);
+    }
+    /* Each write touched its own word only */
+    g_assert_true(qigb_eeprom_read(d, words[0], &w));
+    g_assert_cmphex(w, ==, vals[0]);
+    g_assert_true(qigb_eeprom_read(d, 0, &w));
+    g_assert_cmphex(w, ==, igb_mac[0] | igb_mac[1] << 8);
+
+    /* The EEPROM is non-volatile: a software reset keeps what was written */
+    qigb_reset(d);
+    for (i = 0; i < ARRAY_SIZE(words); i++) {
+        g_assert_true(qigb_eeprom_read(d, words[i], &w));
+        g_assert_cmphex(w, ==, vals[i]);
+    }
+
+    /* Writing the old contents back works the same way */
+    for (i = 0; i < ARRAY_SIZE(words); i++) {
+        g_assert_true(qigb_eeprom_write(d, words[i], before[i]));
+        g_assert_true(qigb_eeprom_read(d, words[i], &w));
+        g_assert_cmphex(w, ==, before[i]);
+    }
 }
 
 static bool phy_id_known(uint32_t id)
@@ -2036,6 +2079,771 @@ static void test_hostile_rx_frames(void *obj, void *data,
 }
 
 /* ------------------------------------------------------------------ */
+/* Link state */
+
+static void set_link(QIgb *d, bool up)
+{
+    qtest_qmp_assert_success(qigb_qts(d),
+                             "{'execute': 'set_link', 'arguments':"
+                             " {'name': %s, 'up': %i}}", QIGB_NETDEV_ID, up);
+}
+
+static bool link_down(QIgb *d, void *opaque)
+{
+    return !(qigb_rd(d, IGB_STATUS) & IGB_STATUS_LU);
+}
+
+/* The PHY's link status bit; BMSR latches low, so read it twice */
+static bool phy_link(QIgb *d)
+{
+    uint16_t bmsr;
+
+    g_assert_true(qigb_phy_read(d, IGB_PHY_ADDR, IGB_PHY_STATUS, &bmsr));
+    g_assert_true(qigb_phy_read(d, IGB_PHY_ADDR, IGB_PHY_STATUS, &bmsr));
+    return bmsr & IGB_PHY_ST_LINK;
+}
+
+static void test_link(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    IrqWait w = { .pdev = &d->pdev };
+    QIgbRing r;
+    uint8_t lost[100], frame[100], got[100];
+    uint32_t icr;
+    ssize_t n;
+    int i;
+
+    w.irq = route_intx(d);
+    igb_init(d);
+    qigb_ring_init(d, &r, false, 0, 8, 2048, false);
+    qigb_tx_start(d, &r);
+    tx_one(d, &r, env->sv[0], 100, 1, false);
+    g_assert_true(phy_link(d));
+    qigb_wr(d, IGB_IMS, IGB_INT_LSC);
+    assert_intx_low(d, &w);
+
+    /* Cable out: STATUS.LU clears, LSC is raised and interrupts */
+    set_link(d, false);
+    g_assert_true(qigb_wait_for(d, link_down, NULL));
+    g_assert_true(qigb_wait_for(d, intx_asserted, &w));
+    icr = qigb_rd(d, IGB_ICR);
+    g_assert_cmphex(icr & (IGB_INT_LSC | IGB_INT_ASSERTED), ==,
+                    IGB_INT_LSC | IGB_INT_ASSERTED);
+    assert_intx_low(d, &w);
+    g_assert_false(phy_link(d));
+    g_assert_cmphex(qigb_rd(d, IGB_STATUS) & IGB_STATUS_LU, ==, 0);
+
+    /* A frame sent without link does not reach the wire, nor GPTC */
+    qigb_rd(d, IGB_GPTC);
+    make_frame(lost, sizeof(lost), bcast_mac, 2);
+    qigb_tx_legacy(d, &r, lost, sizeof(lost));
+    settle(d, 20);
+    g_assert_cmpint(sock_recv_frame(env->sv[0], got, sizeof(got), 200), ==,
+                    -1);
+    g_assert_cmpuint(qigb_rd(d, IGB_GPTC), ==, 0);
+
+    /* Cable in: LU set again, LSC again */
+    set_link(d, true);
+    g_assert_true(qigb_wait_for(d, link_up, NULL));
+    g_assert_true(qigb_wait_for(d, intx_asserted, &w));
+    icr = qigb_rd(d, IGB_ICR);
+    g_assert_cmphex(icr & (IGB_INT_LSC | IGB_INT_ASSERTED), ==,
+                    IGB_INT_LSC | IGB_INT_ASSERTED);
+    assert_intx_low(d, &w);
+    g_assert_true(phy_link(d));
+
+    /*
+     * Frames flow again.  Whether the one queued while the link was down
+     * is sent now or was discarded is not checked: only that it comes
+     * (if at all) before the new one.
+     */
+    make_frame(frame, sizeof(frame), bcast_mac, 3);
+    qigb_tx_legacy(d, &r, frame, sizeof(frame));
+    for (i = 0; i < 2; i++) {
+        n = sock_recv_frame(env->sv[0], got, sizeof(got), SOCK_TIMEOUT_MS);
+        g_assert_cmpint(n, ==, sizeof(frame));
+        if (!memcmp(got, frame, sizeof(frame))) {
+            break;
+        }
+        g_assert_cmpmem(got, sizeof(got), lost, sizeof(lost));
+        g_test_message("the frame queued without link went out after it");
+    }
+    g_assert_cmpint(i, <, 2);
+    qigb_ring_free(d, &r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Interrupt moderation (EITR) */
+
+/* Poll with the virtual clock stopped: only real time passes */
+static bool wait_no_clock(QIgb *d, bool (*fn)(QIgb *d, void *opaque),
+                          void *opaque)
+{
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+    while (!fn(d, opaque)) {
+        if (g_get_monotonic_time() > deadline) {
+            return false;
+        }
+        g_usleep(100);
+    }
+    return true;
+}
+
+typedef struct RxWait {
+    QIgbRing *ring;
+    QIgbRxInfo info;
+} RxWait;
+
+static bool rx_done(QIgb *d, void *opaque)
+{
+    RxWait *w = opaque;
+
+    return qigb_rx_poll(d, w->ring, &w->info);
+}
+
+/* RX queue 0 on its own MSI-X vector, as igb_configure_msix() sets it */
+static void eitr_setup(QIgb *d, QIgbRing *r, uint32_t eitr)
+{
+    const uint32_t vec = BIT(QIGB_MSIX_RX_VEC);
+
+    igb_init(d);
+    qigb_msix_init(d);
+    qigb_msix_vector_setup(d, QIGB_MSIX_RX_VEC, false);
+    qigb_wr(d, IGB_GPIE, IGB_GPIE_MSIX_MODE | IGB_GPIE_PBA |
+            IGB_GPIE_EIAME | IGB_GPIE_NSICR);
+    qigb_wr(d, IGB_IVAR0, QIGB_MSIX_RX_VEC | IGB_IVAR_VALID);
+    qigb_wr(d, IGB_EIAC, vec);
+    qigb_wr(d, IGB_EIAM, vec);
+    qigb_wr(d, IGB_EITR(QIGB_MSIX_RX_VEC), eitr);
+    qigb_wr(d, IGB_EIMS, vec);
+    qigb_ring_init(d, r, true, 0, 16, 2048, true);
+    qigb_rx_start(d, r, 0, 0);
+    qigb_rx_post(d, r, r->count - 1);
+}
+
+/* One frame in, the virtual clock standing still while it arrives */
+static void eitr_rx(QIgb *d, IgbEnv *env, QIgbRing *r, unsigned seed)
+{
+    uint8_t frame[128];
+    RxWait w = { .ring = r };
+
+    make_frame(frame, sizeof(frame), igb_mac, seed);
+    sock_send_frame(env->sv[0], frame, sizeof(frame));
+    g_assert_true(wait_no_clock(d, rx_done, &w));
+    g_assert_cmpuint(w.info.length, ==, sizeof(frame));
+    qigb_rx_post(d, r, 1);
+}
+
+/* The vector fired without the clock moving; re-arm it like igb does */
+static void eitr_expect_now(QIgb *d)
+{
+    VecWait vw = { .vec = QIGB_MSIX_RX_VEC };
+
+    g_assert_true(wait_no_clock(d, vec_fired, &vw));
+    qigb_msix_clear(d, QIGB_MSIX_RX_VEC);
+    qigb_wr(d, IGB_EIMS, BIT(QIGB_MSIX_RX_VEC));
+}
+
+static void eitr_step_us(QIgb *d, int64_t us)
+{
+    qtest_clock_step(qigb_qts(d), us * 1000);
+}
+
+static void test_eitr(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const int64_t interval = 500;           /* us */
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    int i;
+
+    eitr_setup(d, &r, interval << IGB_EITR_INTERVAL_SHIFT);
+
+    /* The first frame after a quiet time interrupts at once */
+    eitr_rx(d, env, &r, 1);
+    eitr_expect_now(d);
+
+    /* Two more inside the interval: held back... */
+    eitr_rx(d, env, &r, 2);
+    eitr_step_us(d, 200);
+    eitr_rx(d, env, &r, 3);
+    eitr_step_us(d, interval - 200 - 20);
+    g_assert_false(qigb_msix_fired(d, QIGB_MSIX_RX_VEC));
+
+    /* ...until the interval is over, then one interrupt for both */
+    eitr_step_us(d, 40);
+    g_assert_true(qigb_msix_fired(d, QIGB_MSIX_RX_VEC));
+    qigb_msix_clear(d, QIGB_MSIX_RX_VEC);
+    qigb_wr(d, IGB_EIMS, BIT(QIGB_MSIX_RX_VEC));
+    eitr_step_us(d, 4 * interval);
+    g_assert_false(qigb_msix_fired(d, QIGB_MSIX_RX_VEC));
+
+    /* Quiet for longer than the interval: immediate again */
+    eitr_rx(d, env, &r, 4);
+    eitr_expect_now(d);
+
+    /* EITR 0: no moderation, every frame interrupts at once */
+    eitr_step_us(d, 2 * interval);
+    qigb_wr(d, IGB_EITR(QIGB_MSIX_RX_VEC), 0);
+    for (i = 0; i < 4; i++) {
+        eitr_rx(d, env, &r, 10 + i);
+        eitr_expect_now(d);
+    }
+    qigb_ring_free(d, &r);
+}
+
+/*
+ * The interval field is 13 bits (14:2), igb_write_itr() masks with
+ * 0x7ffc: up to 8191 us.  A wrong interval is reported as a failure
+ * without aborting, so that the tests after this one still run.
+ */
+static void test_eitr_long(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const int64_t interval = 6000;          /* us, needs bit 14 */
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    bool early, fired;
+
+    eitr_setup(d, &r, interval << IGB_EITR_INTERVAL_SHIFT);
+    eitr_rx(d, env, &r, 1);
+    eitr_expect_now(d);
+    eitr_rx(d, env, &r, 2);
+    eitr_step_us(d, interval - 100);
+    early = qigb_msix_fired(d, QIGB_MSIX_RX_VEC);
+    eitr_step_us(d, 200);
+    fired = qigb_msix_fired(d, QIGB_MSIX_RX_VEC);
+    if (early || !fired) {
+        g_test_message("EITR interval %" PRId64 " us: the held interrupt %s",
+                       interval, early ? "came early" : "never came");
+        g_test_fail();
+    }
+    qigb_ring_free(d, &r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Receive filters and frame handling */
+
+/* @in with an 802.1Q tag (TPID 0x8100, @tci) after the addresses */
+static size_t add_tag(uint8_t *out, const uint8_t *in, size_t len,
+                      uint16_t tci)
+{
+    memcpy(out, in, 12);
+    stw_be_p(out + 12, 0x8100);
+    stw_be_p(out + 14, tci);
+    memcpy(out + 16, in + 12, len - 12);
+    return len + 4;
+}
+
+/* Send @frame; expect the next descriptor to carry @want */
+static QIgbRxInfo rx_send_get(QIgb *d, IgbEnv *env, QIgbRing *r,
+                              const uint8_t *frame, size_t len,
+                              const uint8_t *want, size_t want_len)
+{
+    g_autofree uint8_t *got = g_malloc(want_len);
+    QIgbRxInfo info;
+
+    sock_send_frame(env->sv[0], frame, len);
+    g_assert_true(qigb_rx_wait(d, r, &info));
+    g_assert_cmpuint(info.length, ==, want_len);
+    g_assert_cmphex(info.status & (IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP), ==,
+                    IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP);
+    qtest_memread(qigb_qts(d), info.buf, got, want_len);
+    g_assert_cmpmem(got, want_len, want, want_len);
+    qigb_rx_post(d, r, 1);
+    return info;
+}
+
+/*
+ * Send @frame, which the filters should drop, then a broadcast that
+ * passes: the broadcast must be the next frame in the ring.
+ */
+static void rx_expect_dropped(QIgb *d, IgbEnv *env, QIgbRing *r,
+                              const uint8_t *frame, size_t len)
+{
+    uint8_t mark[80];
+
+    make_frame(mark, sizeof(mark), bcast_mac, 0xee);
+    sock_send_frame(env->sv[0], frame, len);
+    rx_send_get(d, env, r, mark, sizeof(mark), mark, sizeof(mark));
+}
+
+static void vlan_rx(QIgb *d, IgbEnv *env, bool adv)
+{
+    const uint16_t tci = 0x6123;            /* priority 3, VID 0x123 */
+    QIgbRing r;
+    QIgbRxInfo info;
+    uint8_t plain[200], tagged[204];
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 8, 2048, adv);
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+    make_frame(plain, sizeof(plain), bcast_mac, 1);
+    add_tag(tagged, plain, sizeof(plain), tci);
+
+    /* CTRL.VME: the tag is stripped and reported in the descriptor */
+    qigb_wr(d, IGB_CTRL, qigb_rd(d, IGB_CTRL) | IGB_CTRL_VME);
+    info = rx_send_get(d, env, &r, tagged, sizeof(tagged), plain,
+                       sizeof(plain));
+    g_assert_cmphex(info.status & IGB_RXD_STAT_VP, ==, IGB_RXD_STAT_VP);
+    g_assert_cmphex(info.vlan, ==, tci);
+
+    /* An untagged frame: no VP */
+    info = rx_send_get(d, env, &r, plain, sizeof(plain), plain,
+                       sizeof(plain));
+    g_assert_cmphex(info.status & IGB_RXD_STAT_VP, ==, 0);
+
+    /* Without VME the tag stays in the frame */
+    qigb_wr(d, IGB_CTRL, qigb_rd(d, IGB_CTRL) & ~IGB_CTRL_VME);
+    rx_send_get(d, env, &r, tagged, sizeof(tagged), tagged, sizeof(tagged));
+    qigb_ring_free(d, &r);
+}
+
+static void test_vlan_rx_legacy(void *obj, void *data, QGuestAllocator *alloc)
+{
+    vlan_rx(obj, data, false);
+}
+
+static void test_vlan_rx_adv(void *obj, void *data, QGuestAllocator *alloc)
+{
+    vlan_rx(obj, data, true);
+}
+
+static void test_vlan_filter(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const uint16_t vid = 0x123;
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    QIgbRxInfo info;
+    uint8_t plain[120], tagged[124];
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 8, 2048, true);
+    qigb_rx_start(d, &r, IGB_RCTL_VFE, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+    qigb_wr(d, IGB_CTRL, qigb_rd(d, IGB_CTRL) | IGB_CTRL_VME);
+    make_frame(plain, sizeof(plain), bcast_mac, 2);
+
+    /* Empty VFTA: every tagged frame is dropped */
+    add_tag(tagged, plain, sizeof(plain), vid);
+    rx_expect_dropped(d, env, &r, tagged, sizeof(tagged));
+
+    /* VID listed (bit vid & 31 of VFTA[vid >> 5]): passes, any priority */
+    qigb_wr(d, IGB_VFTA(vid >> 5), BIT(vid & 31));
+    info = rx_send_get(d, env, &r, tagged, sizeof(tagged), plain,
+                       sizeof(plain));
+    g_assert_cmphex(info.vlan, ==, vid);
+    add_tag(tagged, plain, sizeof(plain), 0xa000 | vid);
+    info = rx_send_get(d, env, &r, tagged, sizeof(tagged), plain,
+                       sizeof(plain));
+    g_assert_cmphex(info.vlan, ==, 0xa000 | vid);
+
+    /* Neighbouring VIDs in the same and in another table word: dropped */
+    add_tag(tagged, plain, sizeof(plain), vid + 1);
+    rx_expect_dropped(d, env, &r, tagged, sizeof(tagged));
+    add_tag(tagged, plain, sizeof(plain), vid + 32);
+    rx_expect_dropped(d, env, &r, tagged, sizeof(tagged));
+
+    /* Untagged frames are not subject to the VLAN filter */
+    rx_send_get(d, env, &r, plain, sizeof(plain), plain, sizeof(plain));
+
+    /* VFE clear: the unlisted VID passes */
+    qigb_wr(d, IGB_RCTL, qigb_rd(d, IGB_RCTL) & ~IGB_RCTL_VFE);
+    add_tag(tagged, plain, sizeof(plain), vid + 1);
+    info = rx_send_get(d, env, &r, tagged, sizeof(tagged), plain,
+                       sizeof(plain));
+    g_assert_cmphex(info.vlan, ==, vid + 1);
+    qigb_ring_free(d, &r);
+}
+
+static void test_vlan_tx(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint8_t frame[300], want[304];
+    uint32_t dw[4], ctx[4], idx;
+    uint64_t ba;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, false, 0, 8, 2048, false);
+    qigb_tx_start(d, &r);
+
+    /* Legacy: CMD.VLE, the tag in the "special" field */
+    make_frame(frame, sizeof(frame), bcast_mac, 1);
+    add_tag(want, frame, sizeof(frame), 0x2345);
+    ba = r.bufs[r.tail];
+    qtest_memwrite(qigb_qts(d), ba, frame, sizeof(frame));
+    dw[0] = (uint32_t)ba;
+    dw[1] = (uint32_t)(ba >> 32);
+    dw[2] = sizeof(frame) | IGB_TXD_CMD_EOP | IGB_TXD_CMD_IFCS |
+            IGB_TXD_CMD_RS | IGB_TXD_CMD_VLE;
+    dw[3] = 0x2345u << 16;
+    idx = qigb_tx_put_desc(d, &r, dw);
+    qigb_tx_kick(d, &r);
+    sock_expect_frame(env->sv[0], want, sizeof(want));
+    g_assert_true(qigb_tx_wait_dd(d, &r, idx));
+
+    /* Without VLE the same descriptor sends the frame as it is */
+    ba = r.bufs[r.tail];
+    qtest_memwrite(qigb_qts(d), ba, frame, sizeof(frame));
+    dw[0] = (uint32_t)ba;
+    dw[1] = (uint32_t)(ba >> 32);
+    dw[2] &= ~IGB_TXD_CMD_VLE;
+    idx = qigb_tx_put_desc(d, &r, dw);
+    qigb_tx_kick(d, &r);
+    sock_expect_frame(env->sv[0], frame, sizeof(frame));
+    g_assert_true(qigb_tx_wait_dd(d, &r, idx));
+
+    /* Advanced: the tag in the context, DCMD.VLE in the data descriptor */
+    make_frame(frame, sizeof(frame), other_mac, 2);
+    add_tag(want, frame, sizeof(frame), 0xe00f);
+    ctx[0] = 0xe00fu << IGB_ADVTXD_VLAN_SHIFT | 14 << IGB_ADVTXD_MACLEN_SHIFT;
+    ctx[1] = 0;
+    ctx[2] = IGB_ADVTXD_DTYP_CTXT | IGB_TXD_CMD_DEXT;
+    ctx[3] = 0;
+    qigb_tx_put_desc(d, &r, ctx);
+    idx = put_data(d, &r, frame, sizeof(frame), IGB_TXD_CMD_EOP |
+                   IGB_TXD_CMD_RS | IGB_TXD_CMD_VLE,
+                   sizeof(frame) << IGB_ADVTXD_PAYLEN_SHIFT);
+    qigb_tx_kick(d, &r);
+    sock_expect_frame(env->sv[0], want, sizeof(want));
+    g_assert_true(qigb_tx_wait_dd(d, &r, idx));
+    g_assert_cmpint(sock_recv_frame(env->sv[0], frame, sizeof(frame), 100),
+                    ==, -1);
+    qigb_ring_free(d, &r);
+}
+
+/* The Ethernet FCS: CRC-32 (reflected 0xedb88320), sent low byte first */
+static uint32_t eth_crc32(const uint8_t *p, size_t len)
+{
+    uint32_t crc = 0xffffffff;
+    int k;
+
+    while (len--) {
+        crc ^= *p++;
+        for (k = 0; k < 8; k++) {
+            crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
+        }
+    }
+    return ~crc;
+}
+
+static void test_rx_crc(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint8_t frame[200], want[204];
+
+    g_assert_cmphex(eth_crc32((const uint8_t *)"123456789", 9), ==,
+                    0xcbf43926);
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 8, 2048, true);
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+
+    /* SECRC clear: the four FCS bytes are stored after the frame */
+    qigb_wr(d, IGB_RCTL, qigb_rd(d, IGB_RCTL) & ~IGB_RCTL_SECRC);
+    make_frame(frame, sizeof(frame), igb_mac, 1);
+    memcpy(want, frame, sizeof(frame));
+    stl_le_p(want + sizeof(frame), eth_crc32(frame, sizeof(frame)));
+    rx_send_get(d, env, &r, frame, sizeof(frame), want, sizeof(want));
+
+    /* SECRC set: stripped */
+    qigb_wr(d, IGB_RCTL, qigb_rd(d, IGB_RCTL) | IGB_RCTL_SECRC);
+    make_frame(frame, sizeof(frame), igb_mac, 3);
+    rx_send_get(d, env, &r, frame, sizeof(frame), frame, sizeof(frame));
+    qigb_ring_free(d, &r);
+}
+
+/* Frames shorter than the 60 byte minimum are padded with zeroes */
+static void test_rx_short(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint8_t frame[42], want[64];
+    uint32_t i;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 8, 2048, true);
+    /* Dirty the buffers so that padding the device skips shows up */
+    for (i = 0; i < r.count; i++) {
+        qtest_memset(qigb_qts(d), r.bufs[i], 0xa5, r.buf_size);
+    }
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+
+    make_frame(frame, sizeof(frame), bcast_mac, 1);
+    memset(want, 0, sizeof(want));
+    memcpy(want, frame, sizeof(frame));
+    rx_send_get(d, env, &r, frame, sizeof(frame), want, 60);
+
+    /* Just the header */
+    make_frame(frame, FRAME_HDR_LEN, igb_mac, 2);
+    memset(want, 0, sizeof(want));
+    memcpy(want, frame, FRAME_HDR_LEN);
+    rx_send_get(d, env, &r, frame, FRAME_HDR_LEN, want, 60);
+
+    /* With the FCS kept, it covers the padded frame */
+    qigb_wr(d, IGB_RCTL, qigb_rd(d, IGB_RCTL) & ~IGB_RCTL_SECRC);
+    make_frame(frame, sizeof(frame), bcast_mac, 3);
+    memset(want, 0, sizeof(want));
+    memcpy(want, frame, sizeof(frame));
+    stl_le_p(want + 60, eth_crc32(want, 60));
+    rx_send_get(d, env, &r, frame, sizeof(frame), want, 64);
+    qigb_ring_free(d, &r);
+}
+
+static void test_rx_oversize(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const size_t jumbo = 9000;
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    QIgbRxInfo info;
+    g_autofree uint8_t *frame = g_malloc(jumbo + 100);
+    g_autofree uint8_t *got = g_malloc(jumbo);
+    size_t off;
+    uint32_t n;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 16, 2048, true);
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+    qigb_rd(d, IGB_ROC);
+
+    /* LPE clear: 1518 bytes with FCS at most */
+    make_frame(frame, 1600, bcast_mac, 1);
+    rx_expect_dropped(d, env, &r, frame, 1600);
+    g_assert_cmpuint(qigb_rd(d, IGB_ROC), ==, 1);
+    make_frame(frame, 1515, bcast_mac, 2);
+    rx_expect_dropped(d, env, &r, frame, 1515);
+    g_assert_cmpuint(qigb_rd(d, IGB_ROC), ==, 1);
+    make_frame(frame, 1514, bcast_mac, 3);
+    rx_send_get(d, env, &r, frame, 1514, frame, 1514);
+    g_assert_cmpuint(qigb_rd(d, IGB_ROC), ==, 0);
+
+    /* LPE with RLPML 9018: a 9000 byte frame fills five 2 KiB buffers */
+    qigb_wr(d, IGB_RLPML, 9018);
+    qigb_wr(d, IGB_RCTL, qigb_rd(d, IGB_RCTL) | IGB_RCTL_LPE);
+    make_frame(frame, jumbo, igb_mac, 4);
+    sock_send_frame(env->sv[0], frame, jumbo);
+    for (off = 0, n = 0; off < jumbo; n++) {
+        size_t chunk = MIN(r.buf_size, jumbo - off);
+
+        g_assert_true(qigb_rx_wait(d, &r, &info));
+        g_assert_cmpuint(info.length, ==, chunk);
+        g_assert_cmphex(info.status & (IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP),
+                        ==, IGB_RXD_STAT_DD |
+                        (off + chunk == jumbo ? IGB_RXD_STAT_EOP : 0));
+        qtest_memread(qigb_qts(d), info.buf, got + off, chunk);
+        off += chunk;
+    }
+    g_assert_cmpuint(n, ==, 5);
+    g_assert_cmpmem(got, jumbo, frame, jumbo);
+    qigb_rx_post(d, &r, n);
+
+    /* ...and one longer than RLPML is dropped and counted */
+    make_frame(frame, jumbo + 100, bcast_mac, 5);
+    rx_expect_dropped(d, env, &r, frame, jumbo + 100);
+    g_assert_cmpuint(qigb_rd(d, IGB_ROC), ==, 1);
+    qigb_ring_free(d, &r);
+}
+
+/* MTA bit for a multicast address with RCTL.MO = 0 (igb_hash_mc_addr) */
+static void mta_set(QIgb *d, const uint8_t *da)
+{
+    uint32_t hash = ((da[4] >> 4) | (da[5] << 4)) & 0xfff;
+
+    qigb_wr(d, IGB_MTA(hash >> 5),
+            qigb_rd(d, IGB_MTA(hash >> 5)) | BIT(hash & 31));
+}
+
+static void test_multicast(void *obj, void *data, QGuestAllocator *alloc)
+{
+    static const uint8_t group[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+    /* Hashes to another MTA bit (0x341 rather than 0x010) */
+    static const uint8_t other[6] = { 0x01, 0x00, 0x5e, 0x00, 0x12, 0x34 };
+    /* Hashes like group, differs in bits the hash does not look at */
+    static const uint8_t alias[6] = { 0x01, 0x00, 0x5e, 0x7f, 0x0f, 0x01 };
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint8_t frame[100];
+    int i;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 8, 2048, true);
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+    g_assert_cmphex(qigb_rd(d, IGB_RCTL) & IGB_RCTL_MO_MASK, ==, 0);
+    for (i = 0; i < 128; i++) {
+        g_assert_cmphex(qigb_rd(d, IGB_MTA(i)), ==, 0);
+    }
+
+    /* Empty table: no multicast */
+    make_frame(frame, sizeof(frame), group, 1);
+    rx_expect_dropped(d, env, &r, frame, sizeof(frame));
+
+    /* The group's hash bit set: it passes, another group does not */
+    mta_set(d, group);
+    rx_send_get(d, env, &r, frame, sizeof(frame), frame, sizeof(frame));
+    make_frame(frame, sizeof(frame), other, 2);
+    rx_expect_dropped(d, env, &r, frame, sizeof(frame));
+    /* An imperfect filter: whatever hashes the same passes too */
+    make_frame(frame, sizeof(frame), alias, 3);
+    rx_send_get(d, env, &r, frame, sizeof(frame), frame, sizeof(frame));
+
+    /* MPE: every multicast passes */
+    qigb_wr(d, IGB_RCTL, qigb_rd(d, IGB_RCTL) | IGB_RCTL_MPE);
+    make_frame(frame, sizeof(frame), other, 4);
+    rx_send_get(d, env, &r, frame, sizeof(frame), frame, sizeof(frame));
+    qigb_ring_free(d, &r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Loopback */
+
+/* A frame sent comes back into the RX ring and not out on the wire */
+static void loopback_check(QIgb *d, IgbEnv *env, QIgbRing *tx, QIgbRing *rx,
+                           unsigned seed)
+{
+    uint8_t frame[300];
+    uint32_t idx;
+
+    make_frame(frame, sizeof(frame), bcast_mac, seed);
+    idx = qigb_tx_adv(d, tx, frame, sizeof(frame));
+    rx_expect(d, rx, frame, sizeof(frame));
+    qigb_rx_post(d, rx, 1);
+    g_assert_true(qigb_tx_wait_dd(d, tx, idx));
+    g_assert_cmpint(sock_recv_frame(env->sv[0], frame, sizeof(frame), 200),
+                    ==, -1);
+}
+
+/* Out of loopback the frame goes to the wire again, not to the ring */
+static void loopback_off_check(QIgb *d, IgbEnv *env, QIgbRing *tx,
+                               QIgbRing *rx)
+{
+    QIgbRxInfo info;
+
+    tx_one(d, tx, env->sv[0], 200, 0x55, true);
+    settle(d, 10);
+    g_assert_false(qigb_rx_poll(d, rx, &info));
+}
+
+static void loopback_rings(QIgb *d, QIgbRing *tx, QIgbRing *rx)
+{
+    qigb_ring_init(d, tx, false, 0, 8, 2048, true);
+    qigb_tx_start(d, tx);
+    qigb_ring_init(d, rx, true, 0, 8, 2048, true);
+    qigb_rx_start(d, rx, IGB_RCTL_UPE | IGB_RCTL_MPE, 0);
+    qigb_rx_post(d, rx, rx->count - 1);
+}
+
+static void test_loopback_phy(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing tx, rx;
+    uint16_t ctrl;
+
+    igb_init(d);
+    loopback_rings(d, &tx, &rx);
+    g_assert_true(qigb_phy_read(d, IGB_PHY_ADDR, IGB_PHY_CTRL, &ctrl));
+
+    /* What igb_integrated_phy_loopback() does: PHY 0x4140, MAC forced */
+    g_assert_true(qigb_phy_write(d, IGB_PHY_ADDR, IGB_PHY_CTRL, 0x4140));
+    qigb_wr(d, IGB_CTRL, qigb_rd(d, IGB_CTRL) | IGB_CTRL_FRCSPD |
+            IGB_CTRL_FRCDPX | IGB_CTRL_SPD_1000 | IGB_CTRL_FD |
+            IGB_CTRL_SLU);
+    loopback_check(d, env, &tx, &rx, 1);
+    loopback_check(d, env, &tx, &rx, 2);
+
+    g_assert_true(qigb_phy_write(d, IGB_PHY_ADDR, IGB_PHY_CTRL,
+                                 ctrl & ~IGB_PHY_CTRL_LOOPBACK));
+    loopback_off_check(d, env, &tx, &rx);
+    qigb_ring_free(d, &tx);
+    qigb_ring_free(d, &rx);
+}
+
+static void test_loopback_mac(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing tx, rx;
+
+    igb_init(d);
+    loopback_rings(d, &tx, &rx);
+
+    /* RCTL.LBM = 01 */
+    qigb_wr(d, IGB_RCTL, qigb_rd(d, IGB_RCTL) | IGB_RCTL_LBM_MAC);
+    loopback_check(d, env, &tx, &rx, 1);
+    loopback_check(d, env, &tx, &rx, 2);
+
+    qigb_wr(d, IGB_RCTL, qigb_rd(d, IGB_RCTL) & ~IGB_RCTL_LBM_MAC);
+    loopback_off_check(d, env, &tx, &rx);
+    qigb_ring_free(d, &tx);
+    qigb_ring_free(d, &rx);
+}
+
+/* ------------------------------------------------------------------ */
+/* Command line */
+
+/*
+ * Run QEMU with @args; return its exit status (-1 if it did not exit) and
+ * its standard error in @err.  Whatever @args ask for, QEMU must not live
+ * on: end them with an option that fails.
+ */
+static int run_qemu(const char *args, char **err)
+{
+    g_autofree char *cmd = g_strdup_printf("%s %s",
+                                           g_getenv("QTEST_QEMU_BINARY"),
+                                           args);
+    g_auto(GStrv) argv = NULL;
+    GError *gerr = NULL;
+    int status;
+
+    g_shell_parse_argv(cmd, NULL, &argv, &gerr);
+    g_assert_no_error(gerr);
+    g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                 NULL, err, &status, &gerr);
+    g_assert_no_error(gerr);
+    g_test_message("%s: status %d, %s", args, status, *err);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+#define CLI_BASE    "-M q35 -nodefaults -display none -accel qtest -S "
+#define CLI_FAIL    " -device no-such-device-for-igb-test"
+
+static void test_cli_max_vfs(void)
+{
+    g_autofree char *err = NULL, *err_ok = NULL;
+
+    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
+        g_test_skip("q35 or igb not available");
+        return;
+    }
+
+    /* The 82576 has eight VFs: asking for nine is an error */
+    g_assert_cmpint(run_qemu(CLI_BASE "-device igb,max-vfs=9" CLI_FAIL, &err),
+                    >, 0);
+    g_assert_nonnull(strstr(err, "max-vfs"));
+    g_assert_null(strstr(err, "no-such-device"));
+
+    /* Eight is fine: QEMU gets as far as the next (bad) option */
+    g_assert_cmpint(run_qemu(CLI_BASE "-device igb,max-vfs=8" CLI_FAIL,
+                             &err_ok), >, 0);
+    g_assert_null(strstr(err_ok, "max-vfs"));
+    g_assert_nonnull(strstr(err_ok, "no-such-device"));
+}
+
+/* ------------------------------------------------------------------ */
 /* Registration */
 
 static void igb_env_cleanup(void *opaque)
@@ -2088,6 +2896,7 @@ static void igb_register_tests(void)
     qos_add_test("reset-values", "igb", test_reset_values, &opts);
     qos_add_test("io-bar", "igb", test_io_bar, &opts);
     qos_add_test("eeprom", "igb", test_eeprom, &opts);
+    qos_add_test("eeprom-write", "igb", test_eeprom_write, &opts);
     qos_add_test("phy", "igb", test_phy, &opts);
     qos_add_test("intr-regs", "igb", test_intr_regs, &opts);
 
@@ -2117,9 +2926,1349 @@ static void igb_register_tests(void)
     qos_add_test("hostile-rx", "igb", test_hostile_rx, &opts);
     qos_add_test("hostile-offload", "igb", test_hostile_offload, &opts);
     qos_add_test("hostile-rx-frames", "igb", test_hostile_rx_frames, &opts);
+    qos_add_test("link", "igb", test_link, &opts);
+    qos_add_test("eitr", "igb", test_eitr, &opts);
+    qos_add_test("eitr-long", "igb", test_eitr_long, &opts);
+    qos_add_test("vlan-rx-legacy", "igb", test_vlan_rx_legacy, &opts);
+    qos_add_test("vlan-rx-adv", "igb", test_vlan_rx_adv, &opts);
+    qos_add_test("vlan-filter", "igb", test_vlan_filter, &opts);
+    qos_add_test("vlan-tx", "igb", test_vlan_tx, &opts);
+    qos_add_test("rx-crc", "igb", test_rx_crc, &opts);
+    qos_add_test("rx-short", "igb", test_rx_short, &opts);
+    qos_add_test("rx-oversize", "igb", test_rx_oversize, &opts);
+    qos_add_test("multicast", "igb", test_multicast, &opts);
+    qos_add_test("loopback-phy", "igb", test_loopback_phy, &opts);
+    qos_add_test("loopback-mac", "igb", test_loopback_mac, &opts);
+    qtest_add_func("igb/cli-max-vfs", test_cli_max_vfs);
 out:
 #endif
     qtest_add_func("igb/pcie-extcaps", test_pcie_extcaps);
 }
 
 libqos_init(igb_register_tests);
+
+/* ------------------------------------------------------------------ */
+/* SR-IOV: virtual functions, mailboxes, pool switching; RSS */
+
+/*
+ * The VF tests run on q35 with ECAM enabled by hand, like pcie-extcaps:
+ * the SR-IOV capability lives in extended config space.  The VFs'
+ * registers follow the Linux igbvf driver (regs.h, mbx.h), the PF's side
+ * e1000_regs.h, e1000_mbx.h and e1000_82575.h of the igb driver.
+ */
+
+#ifndef _WIN32
+
+#define SRIOV_VFS           2       /* VFs the tests enable */
+#define SRIOV_PF_POOL       SRIOV_VFS   /* the PF's pool follows the VFs' */
+#define VF_BAR_SIZE         (16 * KiB)
+
+/* PF: mailboxes, VF enables, switching, pools (e1000_regs.h, ...) */
+#define PF_CTRL_EXT_PFRSTD  (1u << 14)
+#define PF_ICR_VMMB         (1u << 8)
+#define PF_VMBMEM(vf)       (0x00800 + 0x40 * (vf))
+#define PF_P2VMAILBOX(vf)   (0x00c00 + 4 * (vf))
+#define PF_MBVFICR          0x00c80
+#define PF_MBVFIMR          0x00c84
+#define PF_VFLRE            0x00c88
+#define PF_VFRE             0x00c8c
+#define PF_VFTE             0x00c90
+#define PF_DTXSWC           0x03500
+#define PF_WVBR             0x03554
+#define PF_MRQC             0x05818
+#define PF_VT_CTL           0x0581c
+#define PF_VMOLR(pool)      (0x05ad0 + 4 * (pool))
+#define PF_VMVIR(pool)      (0x03700 + 4 * (pool))
+#define PF_RETA(i)          (0x05c00 + 4 * (i))
+#define PF_RSSRK(i)         (0x05c80 + 4 * (i))
+/* Queue registers of any of the 16 queues (the 82576 layout) */
+#define PF_RXQ(q)           (0x0c000 + 0x40 * (q))
+#define PF_TXQ(q)           (0x0e000 + 0x40 * (q))
+#define QREG(reg)           ((reg) & 0x3f)  /* IGB_RDLEN(0) -> 0x08 */
+
+#define P2V_STS             (1u << 0)
+#define P2V_ACK             (1u << 1)
+#define P2V_VFU             (1u << 2)
+#define P2V_PFU             (1u << 3)
+#define P2V_RVFU            (1u << 4)
+#define MBVFICR_REQ(vf)     BIT(vf)
+#define MBVFICR_ACK(vf)     BIT(16 + (vf))
+
+#define MRQC_RSS            2
+#define MRQC_VMDQ           3
+#define MRQC_RSS_IPV4_TCP   (1u << 16)
+#define MRQC_RSS_IPV4       (1u << 17)
+#define VT_CTL_DEF_POOL_SHIFT 7
+#define VT_CTL_REPL_EN      (1u << 30)
+#define VMOLR_AUPE          (1u << 24)
+#define VMOLR_ROMPE         (1u << 25)
+#define VMOLR_BAM           (1u << 27)
+#define VMOLR_STRCRC        (1u << 31)
+#define DTXSWC_LOOPBACK_EN  (1u << 31)
+#define RAH_AV              (1u << 31)
+#define RAH_POOL(p)         (1u << (18 + (p)))
+#define RXCSUM_PCSD         (1u << 13)
+
+/* VF register window (igbvf regs.h, mbx.h) */
+#define VF_CTRL             0x00000
+#define VF_CTRL_RST         (1u << 26)
+#define VF_STATUS           0x00008
+#define VF_VMBMEM           0x00800
+#define VF_V2PMAILBOX       0x00c40
+#define VF_EICS             0x01520
+#define VF_EIMS             0x01524
+#define VF_EIMC             0x01528
+#define VF_EIAC             0x0152c
+#define VF_EIAM             0x01530
+#define VF_EICR             0x01580
+#define VF_EITR(v)          (0x01680 + 4 * (v))
+#define VF_IVAR0            0x01700
+#define VF_IVAR_MISC        0x01740
+#define VF_MSIX_VECTORS     3
+
+#define V2P_REQ             (1u << 0)
+#define V2P_ACK             (1u << 1)
+#define V2P_VFU             (1u << 2)
+#define V2P_PFU             (1u << 3)
+#define V2P_PFSTS           (1u << 4)
+#define V2P_PFACK           (1u << 5)
+#define V2P_RSTI            (1u << 6)
+#define V2P_RSTD            (1u << 7)
+
+#define MBX_WORDS           16
+
+typedef struct Sriov {
+    QTestState *qts;
+    QGuestAllocator alloc;
+    QPCIBus *bus;
+    int sv[2];                  /* socketpair, sv[0] is ours; or -1 */
+    uint16_t cap;               /* the PF's SR-IOV capability */
+    QIgb pf;
+    QIgb vf[SRIOV_VFS];
+    uint64_t vf_bar0, vf_bar3;  /* VF0's BARs; VF n's at + n * size */
+} Sriov;
+
+static void sriov_cfg_wrw(Sriov *s, int off, uint16_t val)
+{
+    qtest_writew(s->qts, ecam_addr(IGB_Q35_DEVFN, off), val);
+}
+
+static void sriov_cfg_wrl(Sriov *s, int off, uint32_t val)
+{
+    qtest_writel(s->qts, ecam_addr(IGB_Q35_DEVFN, off), val);
+}
+
+/* Size a VF BAR (in the SR-IOV capability) and place VF0's copy at @addr */
+static uint32_t sriov_vf_bar(Sriov *s, int bar, uint64_t addr)
+{
+    int off = s->cap + PCI_SRIOV_BAR + 4 * bar;
+    uint32_t orig = ecam_rdl(s->qts, IGB_Q35_DEVFN, off);
+    bool is64 = (orig & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+                PCI_BASE_ADDRESS_MEM_TYPE_64;
+    uint32_t mask;
+
+    g_assert_cmphex(orig & PCI_BASE_ADDRESS_SPACE, ==,
+                    PCI_BASE_ADDRESS_SPACE_MEMORY);
+    sriov_cfg_wrl(s, off, 0xffffffff);
+    mask = ecam_rdl(s->qts, IGB_Q35_DEVFN, off) & PCI_BASE_ADDRESS_MEM_MASK;
+    sriov_cfg_wrl(s, off, (uint32_t)addr);
+    if (is64) {
+        sriov_cfg_wrl(s, off + 4, addr >> 32);
+    }
+    return ~mask + 1;
+}
+
+/*
+ * q35 with the igb at 04.0, reset and with link, ECAM on.  With @sock,
+ * the netdev is a socketpair whose other end is s->sv[0].  False if the
+ * machine cannot run the test (it is skipped then).
+ */
+static bool sriov_start(Sriov *s, bool sock)
+{
+    QPCIAddress pf = {
+        .devfn = IGB_Q35_DEVFN,
+        .vendor_id = QIGB_VENDOR_ID,
+        .device_id = QIGB_DEVICE_ID,
+    };
+    g_autofree char *netdev = NULL;
+    int off, n;
+
+    memset(s, 0, sizeof(*s));
+    s->sv[0] = s->sv[1] = -1;
+    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
+        g_test_skip("q35 or igb not available");
+        return false;
+    }
+    if (sock) {
+        g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, s->sv), ==, 0);
+        netdev = g_strdup_printf("socket,id=%s,fd=%d", QIGB_NETDEV_ID,
+                                 s->sv[1]);
+    } else {
+        netdev = g_strdup_printf("hubport,hubid=0,id=%s", QIGB_NETDEV_ID);
+    }
+    s->qts = qtest_initf("-M q35 -netdev %s -device igb,netdev=%s,"
+                         "addr=04.0,mac=" QIGB_MAC_STR, netdev,
+                         QIGB_NETDEV_ID);
+
+    /* MCH PCIEXBAR: ECAM at 0xb0000000, as in pcie-extcaps */
+    qtest_outl(s->qts, 0xcf8, 0x80000000 | (Q35_PCIEXBAR + 4));
+    qtest_outl(s->qts, 0xcfc, 0);
+    qtest_outl(s->qts, 0xcf8, 0x80000000 | Q35_PCIEXBAR);
+    qtest_outl(s->qts, 0xcfc, (uint32_t)Q35_ECAM_BASE | 1);
+
+    pc_alloc_init(&s->alloc, s->qts, ALLOC_NO_FLAGS);
+    s->bus = qpci_new_pc(s->qts, &s->alloc);
+    qpci_device_init(&s->pf.pdev, s->bus, &pf);
+    qpci_device_enable(&s->pf.pdev);
+    s->pf.mmio = qpci_iomap(&s->pf.pdev, 0, NULL);
+    s->pf.alloc = &s->alloc;
+    igb_init(&s->pf);
+
+    for (off = PCI_CFG_SPACE_SIZE, n = 0; off && n < 64; n++) {
+        uint32_t hdr = ecam_rdl(s->qts, IGB_Q35_DEVFN, off);
+
+        if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_SRIOV) {
+            s->cap = off;
+            break;
+        }
+        off = PCI_EXT_CAP_NEXT(hdr);
+    }
+    g_assert_cmphex(s->cap, !=, 0);
+    return true;
+}
+
+/*
+ * What the PF driver does to bring up SRIOV_VFS VFs: VF BARs, NumVFs,
+ * VF Enable + VF MSE; then each VF's command register (memory and bus
+ * mastering), and CTRL_EXT.PFRSTD to tell the VFs the PF is ready.
+ * Leaves every VF's read-to-clear mailbox bits cleared.
+ */
+static bool sriov_enable(Sriov *s)
+{
+    uint64_t base = ROUND_UP(s->bus->mmio_alloc_ptr, 1 * MiB);
+    uint16_t first, stride;
+    int i;
+
+    first = ecam_rdw(s->qts, IGB_Q35_DEVFN, s->cap + PCI_SRIOV_VF_OFFSET);
+    stride = ecam_rdw(s->qts, IGB_Q35_DEVFN, s->cap + PCI_SRIOV_VF_STRIDE);
+    if (IGB_Q35_DEVFN + first + stride * (SRIOV_VFS - 1) > 0xff) {
+        /* the hardware's 0x180 puts the VFs on a bus QEMU cannot give */
+        g_test_skip("VFs are not on the PF's bus");
+        return false;
+    }
+
+    s->vf_bar0 = base;
+    s->vf_bar3 = base + 256 * KiB;
+    s->bus->mmio_alloc_ptr = base + 512 * KiB;
+    g_assert_cmphex(s->bus->mmio_alloc_ptr, <=, s->bus->mmio_limit);
+    g_assert_cmphex(sriov_vf_bar(s, 0, s->vf_bar0), ==, VF_BAR_SIZE);
+    g_assert_cmphex(sriov_vf_bar(s, 3, s->vf_bar3), ==, VF_BAR_SIZE);
+
+    sriov_cfg_wrw(s, s->cap + PCI_SRIOV_NUM_VF, SRIOV_VFS);
+    sriov_cfg_wrw(s, s->cap + PCI_SRIOV_CTRL,
+                  PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
+
+    for (i = 0; i < SRIOV_VFS; i++) {
+        QIgb *vf = &s->vf[i];
+        QPCIAddress a = { .devfn = IGB_Q35_DEVFN + first + i * stride };
+
+        /* A VF's vendor/device ID fields may read as 0xffff: no check */
+        qpci_device_init(&vf->pdev, s->bus, &a);
+        g_assert_cmphex(qpci_config_readl(&vf->pdev, PCI_CLASS_REVISION) >> 8,
+                        ==, 0x020000);
+        qpci_config_writew(&vf->pdev, PCI_COMMAND,
+                           PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+        vf->mmio.addr = s->vf_bar0 + i * VF_BAR_SIZE;
+        vf->mmio.is_io = false;
+        vf->alloc = &s->alloc;
+    }
+
+    qigb_wr(&s->pf, IGB_CTRL_EXT,
+            qigb_rd(&s->pf, IGB_CTRL_EXT) | PF_CTRL_EXT_PFRSTD);
+    for (i = 0; i < SRIOV_VFS; i++) {
+        qigb_rd(&s->vf[i], VF_V2PMAILBOX);
+        g_assert_cmphex(qigb_rd(&s->vf[i], VF_V2PMAILBOX) &
+                        (V2P_RSTI | V2P_RSTD), ==, 0);
+    }
+    return true;
+}
+
+static void sriov_stop(Sriov *s)
+{
+    int i;
+
+    if (s->bus) {
+        qpci_free_pc(s->bus);
+        alloc_destroy(&s->alloc);
+    }
+    if (s->qts) {
+        qtest_quit(s->qts);
+    }
+    for (i = 0; i < ARRAY_SIZE(s->sv); i++) {
+        if (s->sv[i] >= 0) {
+            close(s->sv[i]);
+        }
+    }
+}
+
+/* MSI-X of VF @n: table and PBA in its BAR3; messages as with the PF */
+static void sriov_vf_msix(Sriov *s, int n)
+{
+    QIgb *vf = &s->vf[n];
+    QPCIDevice *pdev = &vf->pdev;
+    uint8_t cap = qpci_find_capability(pdev, PCI_CAP_ID_MSIX, 0);
+    uint32_t table, pba;
+    uint16_t flags;
+
+    g_assert_cmphex(cap, !=, 0);
+    flags = qpci_config_readw(pdev, cap + PCI_MSIX_FLAGS);
+    g_assert_cmpuint((flags & PCI_MSIX_FLAGS_QSIZE) + 1, ==, VF_MSIX_VECTORS);
+    table = qpci_config_readl(pdev, cap + PCI_MSIX_TABLE);
+    pba = qpci_config_readl(pdev, cap + PCI_MSIX_PBA);
+    g_assert_cmpuint(table & PCI_MSIX_TABLE_BIR, ==, 3);
+    g_assert_cmpuint(pba & PCI_MSIX_PBA_BIR, ==, 3);
+
+    /* qpci_msix_enable() would try to size BAR3: a VF's is in the PF */
+    pdev->msix_table_bar.addr = s->vf_bar3 + n * VF_BAR_SIZE;
+    pdev->msix_table_bar.is_io = false;
+    pdev->msix_table_off = table & ~PCI_MSIX_TABLE_BIR;
+    pdev->msix_pba_bar = pdev->msix_table_bar;
+    pdev->msix_pba_off = pba & ~PCI_MSIX_PBA_BIR;
+    qpci_config_writew(pdev, cap + PCI_MSIX_FLAGS,
+                       flags | PCI_MSIX_FLAGS_ENABLE);
+    pdev->msix_enabled = true;
+    vf->msix_msg = guest_alloc(&s->alloc, 4096);
+    qtest_memset(s->qts, vf->msix_msg, 0, 4096);
+}
+
+static void wait_msix(QIgb *d, int vec)
+{
+    VecWait w = { .vec = vec };
+
+    g_assert_true(qigb_wait_for(d, vec_fired, &w));
+    qigb_msix_clear(d, vec);
+}
+
+/* ------------------------------------------------------------------ */
+/* Mailbox */
+
+static void test_sriov_mailbox(void)
+{
+    const int n = 1;            /* VF0 must not hear what VF1 says */
+    const int mbx_vec = 2;
+    Sriov s;
+    QIgb *pf, *vf, *vf0;
+    uint32_t msg[MBX_WORDS];
+    uint32_t v;
+    int i;
+
+    if (!sriov_start(&s, false) || !sriov_enable(&s)) {
+        sriov_stop(&s);
+        return;
+    }
+    pf = &s.pf;
+    vf = &s.vf[n];
+    vf0 = &s.vf[0];
+
+    /* The VF's mailbox interrupt: "other" cause on vector mbx_vec */
+    sriov_vf_msix(&s, n);
+    qigb_msix_vector_setup(vf, mbx_vec, false);
+    qigb_wr(vf, VF_IVAR_MISC, mbx_vec | IGB_IVAR_VALID);
+    qigb_wr(vf, VF_EIMS, BIT(mbx_vec));
+    /* The PF's: VMMB for this VF only */
+    qigb_wr(pf, PF_MBVFIMR, BIT(n));
+    qigb_wr(pf, IGB_IMS, PF_ICR_VMMB);
+    qigb_rd(pf, IGB_ICR);
+    g_assert_cmphex(qigb_rd(pf, PF_MBVFICR), ==, 0);
+
+    /* VF takes the buffer: VFU set; the PF sees it and cannot get PFU */
+    qigb_wr(vf, VF_V2PMAILBOX, V2P_VFU);
+    g_assert_cmphex(qigb_rd(vf, VF_V2PMAILBOX) & (V2P_VFU | V2P_PFU), ==,
+                    V2P_VFU);
+    g_assert_cmphex(qigb_rd(pf, PF_P2VMAILBOX(n)) & (P2V_VFU | P2V_PFU), ==,
+                    P2V_VFU);
+    qigb_wr(pf, PF_P2VMAILBOX(n), P2V_PFU);
+    g_assert_cmphex(qigb_rd(pf, PF_P2VMAILBOX(n)) & P2V_PFU, ==, 0);
+    /* ...while VF0's buffer is free for the PF to take and release */
+    qigb_wr(pf, PF_P2VMAILBOX(0), P2V_PFU);
+    g_assert_cmphex(qigb_rd(pf, PF_P2VMAILBOX(0)) & (P2V_VFU | P2V_PFU), ==,
+                    P2V_PFU);
+    qigb_wr(pf, PF_P2VMAILBOX(0), 0);
+    g_assert_cmphex(qigb_rd(pf, PF_P2VMAILBOX(0)) & P2V_PFU, ==, 0);
+
+    /* VF -> PF: the words show up in the PF's VMBMEM(n) only */
+    for (i = 0; i < MBX_WORDS; i++) {
+        msg[i] = 0x5a000000 | n << 16 | i * 0x111;
+        qigb_wr(vf, VF_VMBMEM + 4 * i, msg[i]);
+    }
+    for (i = 0; i < MBX_WORDS; i++) {
+        g_assert_cmphex(qigb_rd(pf, PF_VMBMEM(n) + 4 * i), ==, msg[i]);
+        g_assert_cmphex(qigb_rd(pf, PF_VMBMEM(0) + 4 * i), ==, 0);
+        g_assert_cmphex(qigb_rd(vf0, VF_VMBMEM + 4 * i), ==, 0);
+    }
+    g_assert_cmphex(qigb_rd(pf, PF_MBVFICR), ==, 0);
+    g_assert_cmphex(qigb_rd(pf, IGB_ICR) & PF_ICR_VMMB, ==, 0);
+
+    /* REQ (without VFU: the VF lets go of the buffer) interrupts the PF */
+    qigb_wr(vf, VF_V2PMAILBOX, V2P_REQ);
+    g_assert_cmphex(qigb_rd(pf, PF_MBVFICR), ==, MBVFICR_REQ(n));
+    g_assert_cmphex(qigb_rd(pf, IGB_ICR) & PF_ICR_VMMB, ==, PF_ICR_VMMB);
+    g_assert_cmphex(qigb_rd(pf, PF_P2VMAILBOX(n)) & P2V_VFU, ==, 0);
+    /* MBVFICR is write-1-to-clear */
+    qigb_wr(pf, PF_MBVFICR, 0);
+    g_assert_cmphex(qigb_rd(pf, PF_MBVFICR), ==, MBVFICR_REQ(n));
+    qigb_wr(pf, PF_MBVFICR, MBVFICR_REQ(n));
+    g_assert_cmphex(qigb_rd(pf, PF_MBVFICR), ==, 0);
+
+    /* With the VF masked in MBVFIMR, MBVFICR latches but VMMB stays off */
+    qigb_wr(pf, PF_MBVFIMR, 0);
+    qigb_wr(vf, VF_V2PMAILBOX, V2P_REQ);
+    g_assert_cmphex(qigb_rd(pf, PF_MBVFICR), ==, MBVFICR_REQ(n));
+    g_assert_cmphex(qigb_rd(pf, IGB_ICR) & PF_ICR_VMMB, ==, 0);
+    qigb_wr(pf, PF_MBVFICR, MBVFICR_REQ(n));
+    qigb_wr(pf, PF_MBVFIMR, BIT(n));
+
+    /* PF -> VF: with PFU held by the PF, the VF cannot get VFU */
+    qigb_wr(pf, PF_P2VMAILBOX(n), P2V_PFU);
+    g_assert_cmphex(qigb_rd(pf, PF_P2VMAILBOX(n)) & (P2V_VFU | P2V_PFU), ==,
+                    P2V_PFU);
+    qigb_wr(vf, VF_V2PMAILBOX, V2P_VFU);
+    g_assert_cmphex(qigb_rd(vf, VF_V2PMAILBOX) & (V2P_VFU | V2P_PFU), ==,
+                    V2P_PFU);
+    g_assert_false(qigb_msix_fired(vf, mbx_vec));
+    for (i = 0; i < MBX_WORDS; i++) {
+        msg[i] = 0xa5000000 | i * 0x10101;
+        qigb_wr(pf, PF_VMBMEM(n) + 4 * i, msg[i]);
+    }
+    /* STS: "message sent", releasing the buffer; the VF is interrupted */
+    qigb_wr(pf, PF_P2VMAILBOX(n), P2V_STS);
+    wait_msix(vf, mbx_vec);
+    v = qigb_rd(vf, VF_V2PMAILBOX);
+    g_assert_cmphex(v & (V2P_PFSTS | V2P_PFU | V2P_PFACK), ==, V2P_PFSTS);
+    /* PFSTS is read-to-clear */
+    g_assert_cmphex(qigb_rd(vf, VF_V2PMAILBOX) & V2P_PFSTS, ==, 0);
+    g_assert_cmphex(qigb_rd(vf0, VF_V2PMAILBOX) & V2P_PFSTS, ==, 0);
+    for (i = 0; i < MBX_WORDS; i++) {
+        g_assert_cmphex(qigb_rd(vf, VF_VMBMEM + 4 * i), ==, msg[i]);
+    }
+
+    /* VF ACK -> MBVFICR.VFACK(n) and VMMB */
+    qigb_rd(pf, IGB_ICR);
+    qigb_wr(vf, VF_V2PMAILBOX, V2P_ACK);
+    g_assert_cmphex(qigb_rd(pf, PF_MBVFICR), ==, MBVFICR_ACK(n));
+    g_assert_cmphex(qigb_rd(pf, IGB_ICR) & PF_ICR_VMMB, ==, PF_ICR_VMMB);
+    qigb_wr(pf, PF_MBVFICR, MBVFICR_ACK(n));
+    g_assert_cmphex(qigb_rd(pf, PF_MBVFICR), ==, 0);
+
+    /* PF ACK -> PFACK, read once */
+    qigb_wr(pf, PF_P2VMAILBOX(n), P2V_ACK);
+    v = qigb_rd(vf, VF_V2PMAILBOX);
+    g_assert_cmphex(v & (V2P_PFACK | V2P_PFSTS), ==, V2P_PFACK);
+    g_assert_cmphex(qigb_rd(vf, VF_V2PMAILBOX) & V2P_PFACK, ==, 0);
+    g_assert_cmphex(qigb_rd(vf0, VF_V2PMAILBOX) & V2P_PFACK, ==, 0);
+
+    /* RVFU takes the buffer away from a stuck VF */
+    qigb_wr(vf, VF_V2PMAILBOX, V2P_VFU);
+    g_assert_cmphex(qigb_rd(pf, PF_P2VMAILBOX(n)) & P2V_VFU, ==, P2V_VFU);
+    qigb_wr(pf, PF_P2VMAILBOX(n), P2V_RVFU);
+    g_assert_cmphex(qigb_rd(vf, VF_V2PMAILBOX) & V2P_VFU, ==, 0);
+    qigb_wr(pf, PF_P2VMAILBOX(n), P2V_PFU);
+    g_assert_cmphex(qigb_rd(pf, PF_P2VMAILBOX(n)) & P2V_PFU, ==, P2V_PFU);
+
+    sriov_stop(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Resets */
+
+/* Program a VF's two queue pairs through its own window */
+static void vf_queues_dirty(QIgb *vf, uint32_t tag)
+{
+    int l;
+
+    for (l = 0; l < 2; l++) {
+        qigb_wr(vf, IGB_RDBAL(l), 0x00100000 * (tag + l + 1));
+        qigb_wr(vf, IGB_RDBAH(l), tag + l + 1);
+        qigb_wr(vf, IGB_RDLEN(l), 128 * (tag + l + 1));
+        qigb_wr(vf, IGB_RXDCTL(l), IGB_QUEUE_ENABLE);
+        qigb_wr(vf, IGB_TDBAL(l), 0x00200000 * (tag + l + 1));
+        qigb_wr(vf, IGB_TDBAH(l), tag + l + 2);
+        qigb_wr(vf, IGB_TDLEN(l), 256 * (tag + l + 1));
+        qigb_wr(vf, IGB_TXDCTL(l), IGB_QUEUE_ENABLE);
+    }
+}
+
+/* The ring registers of PF queue @q are back to their reset state */
+static void pf_queue_clean(QIgb *pf, int q)
+{
+    static const uint32_t zero[] = {
+        IGB_RDBAL(0), IGB_RDBAH(0), IGB_RDLEN(0), IGB_RDH(0), IGB_RDT(0),
+    };
+    static const uint32_t tzero[] = {
+        IGB_TDBAL(0), IGB_TDBAH(0), IGB_TDLEN(0), IGB_TDH(0), IGB_TDT(0),
+    };
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(zero); i++) {
+        g_assert_cmphex(qigb_rd(pf, PF_RXQ(q) + QREG(zero[i])), ==, 0);
+        g_assert_cmphex(qigb_rd(pf, PF_TXQ(q) + QREG(tzero[i])), ==, 0);
+    }
+    g_assert_cmphex(qigb_rd(pf, PF_RXQ(q) + QREG(IGB_RXDCTL(0))) &
+                    IGB_QUEUE_ENABLE, ==, 0);
+    g_assert_cmphex(qigb_rd(pf, PF_TXQ(q) + QREG(IGB_TXDCTL(0))) &
+                    IGB_QUEUE_ENABLE, ==, 0);
+}
+
+/*
+ * VF1 is reset, VF0 looks on.  (VF0's queue 0 is the PF's queue 0, whose
+ * enable bit has a non-zero default: VF1's reset state is plainer.)
+ */
+static void test_sriov_reset(void)
+{
+    const int n = 1, o = 0;
+    Sriov s;
+    QIgb *pf, *vf, *vfo;
+    uint32_t v, rdbal_o;
+    uint16_t devctl;
+    uint8_t exp;
+    int i;
+
+    if (!sriov_start(&s, false) || !sriov_enable(&s)) {
+        sriov_stop(&s);
+        return;
+    }
+    pf = &s.pf;
+    vf = &s.vf[n];
+    vfo = &s.vf[o];
+
+    /* VTCTRL.RST: the VF's queues and interrupt masks go; RSTD read once */
+    vf_queues_dirty(vf, 0x10);
+    vf_queues_dirty(vfo, 0x20);
+    qigb_wr(vf, VF_EIMS, BIT(0) | BIT(2));
+    g_assert_cmphex(qigb_rd(vf, VF_EIMS), ==, BIT(0) | BIT(2));
+    rdbal_o = qigb_rd(pf, PF_RXQ(o) + QREG(IGB_RDBAL(0)));
+    g_assert_cmphex(rdbal_o, !=, 0);
+    qigb_wr(vf, VF_CTRL, VF_CTRL_RST);
+    v = qigb_rd(vf, VF_V2PMAILBOX);
+    g_assert_cmphex(v & (V2P_RSTD | V2P_RSTI), ==, V2P_RSTD);
+    g_assert_cmphex(qigb_rd(vf, VF_V2PMAILBOX) & V2P_RSTD, ==, 0);
+    g_assert_cmphex(qigb_rd(vf, VF_EIMS), ==, 0);
+    for (i = 0; i < 2; i++) {
+        g_assert_cmphex(qigb_rd(vf, IGB_RXDCTL(i)) & IGB_QUEUE_ENABLE, ==, 0);
+        g_assert_cmphex(qigb_rd(vf, IGB_TXDCTL(i)) & IGB_QUEUE_ENABLE, ==, 0);
+    }
+    /* The other VF heard nothing and kept its queues */
+    g_assert_cmphex(qigb_rd(vfo, VF_V2PMAILBOX) & V2P_RSTD, ==, 0);
+    g_assert_cmphex(qigb_rd(pf, PF_RXQ(o) + QREG(IGB_RDBAL(0))), ==, rdbal_o);
+    g_assert_cmphex(qigb_rd(vfo, IGB_TXDCTL(1)) & IGB_QUEUE_ENABLE, ==,
+                    IGB_QUEUE_ENABLE);
+
+    /* PF reset: RSTI (not read-to-clear) until the PF says PFRSTD */
+    qigb_reset(pf);
+    for (i = 0; i < SRIOV_VFS; i++) {
+        g_assert_cmphex(qigb_rd(&s.vf[i], VF_V2PMAILBOX) & V2P_RSTI, ==,
+                        V2P_RSTI);
+    }
+    settle(pf, 20);
+    for (i = 0; i < SRIOV_VFS; i++) {
+        g_assert_cmphex(qigb_rd(&s.vf[i], VF_V2PMAILBOX) & V2P_RSTI, ==,
+                        V2P_RSTI);
+    }
+    g_assert_cmphex(qigb_rd(pf, IGB_CTRL_EXT) & PF_CTRL_EXT_PFRSTD, ==, 0);
+    qigb_wr(pf, IGB_CTRL_EXT,
+            qigb_rd(pf, IGB_CTRL_EXT) | PF_CTRL_EXT_PFRSTD);
+    for (i = 0; i < SRIOV_VFS; i++) {
+        v = qigb_rd(&s.vf[i], VF_V2PMAILBOX);
+        g_assert_cmphex(v & (V2P_RSTI | V2P_RSTD), ==, V2P_RSTD);
+        g_assert_cmphex(qigb_rd(&s.vf[i], VF_V2PMAILBOX) &
+                        (V2P_RSTI | V2P_RSTD), ==, 0);
+    }
+    /* The PF's reset took the VFs' queues with it */
+    pf_queue_clean(pf, n);
+    pf_queue_clean(pf, n + 8);
+    g_assert_cmphex(qigb_rd(pf, PF_RXQ(o) + QREG(IGB_RDBAL(0))), ==, 0);
+
+    /* FLR (the VF's own PCIe capability): VFLRE, the VF's queues reset */
+    vf_queues_dirty(vf, 0x30);
+    vf_queues_dirty(vfo, 0x40);
+    rdbal_o = qigb_rd(pf, PF_RXQ(o) + QREG(IGB_RDBAL(0)));
+    g_assert_cmphex(rdbal_o, !=, 0);
+    g_assert_cmphex(qigb_rd(pf, PF_VFLRE), ==, 0);
+    exp = qpci_find_capability(&vf->pdev, PCI_CAP_ID_EXP, 0);
+    g_assert_cmphex(exp, !=, 0);
+    g_assert_cmphex(qpci_config_readl(&vf->pdev, exp + PCI_EXP_DEVCAP) &
+                    PCI_EXP_DEVCAP_FLR, ==, PCI_EXP_DEVCAP_FLR);
+    devctl = qpci_config_readw(&vf->pdev, exp + PCI_EXP_DEVCTL);
+    qpci_config_writew(&vf->pdev, exp + PCI_EXP_DEVCTL,
+                       devctl | PCI_EXP_DEVCTL_BCR_FLR);
+    g_assert_cmphex(qigb_rd(pf, PF_VFLRE), ==, BIT(n));
+    qigb_wr(pf, PF_VFLRE, 0);
+    g_assert_cmphex(qigb_rd(pf, PF_VFLRE), ==, BIT(n));
+    qigb_wr(pf, PF_VFLRE, BIT(n));
+    g_assert_cmphex(qigb_rd(pf, PF_VFLRE), ==, 0);
+    pf_queue_clean(pf, n);
+    pf_queue_clean(pf, n + 8);
+    /* The other VF is untouched */
+    g_assert_cmphex(qigb_rd(pf, PF_RXQ(o) + QREG(IGB_RDBAL(0))), ==, rdbal_o);
+    g_assert_cmphex(qigb_rd(pf, PF_TXQ(o + 8) + QREG(IGB_TXDCTL(0))) &
+                    IGB_QUEUE_ENABLE, ==, IGB_QUEUE_ENABLE);
+    /* The driver restores config space after an FLR: the window is clean */
+    qpci_config_writew(&vf->pdev, PCI_COMMAND,
+                       PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    g_assert_cmphex(qigb_rd(vf, IGB_RDBAL(0)), ==, 0);
+    g_assert_cmphex(qigb_rd(vf, IGB_TDLEN(1)), ==, 0);
+    assert_alive(pf);
+    sriov_stop(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Isolation of a VF's register window */
+
+/* The VF's own registers in its window (igbvf regs.h) */
+static bool vf_own_reg(uint32_t off)
+{
+    static const struct {
+        uint32_t start, end;
+    } own[] = {
+        { VF_CTRL, VF_CTRL + 4 },
+        { VF_STATUS, VF_STATUS + 4 },
+        { VF_VMBMEM, VF_VMBMEM + 4 * MBX_WORDS },
+        { VF_V2PMAILBOX, VF_V2PMAILBOX + 4 },
+        { 0x0f00, 0x0f60 },                         /* statistics */
+        { VF_EICS, VF_EIAM + 4 },
+        { VF_EICR, VF_EICR + 4 },
+        { VF_EITR(0), VF_EITR(VF_MSIX_VECTORS) },
+        { VF_IVAR0, VF_IVAR0 + 4 },
+        { VF_IVAR_MISC, VF_IVAR_MISC + 4 },
+        { IGB_RDBAL(0), IGB_RDBAL(0) + 0x40 },
+        { IGB_RDBAL(1), IGB_RDBAL(1) + 0x40 },
+        { IGB_TDBAL(0), IGB_TDBAL(0) + 0x40 },
+        { IGB_TDBAL(1), IGB_TDBAL(1) + 0x40 },
+    };
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(own); i++) {
+        if (off >= own[i].start && off < own[i].end) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint32_t *snapshot(QTestState *qts, uint64_t addr, size_t len)
+{
+    uint32_t *buf = g_malloc(len);
+    size_t i;
+
+    qtest_memread(qts, addr, buf, len);
+    for (i = 0; i < len / 4; i++) {
+        buf[i] = le32_to_cpu(buf[i]);
+    }
+    return buf;
+}
+
+/*
+ * A window's registers as read twice, then again after something was
+ * done that must not change them: registers that change by being read
+ * (clear-on-read, read-to-clear, semaphores) are left out.  Returns the
+ * number of registers that differ.
+ */
+typedef struct Window {
+    const char *name;
+    uint64_t addr;
+    size_t len;
+    uint32_t *a, *b;
+} Window;
+
+static void window_before(QTestState *qts, Window *w)
+{
+    w->a = snapshot(qts, w->addr, w->len);
+    w->b = snapshot(qts, w->addr, w->len);
+}
+
+static int window_changed(QTestState *qts, Window *w)
+{
+    g_autofree uint32_t *c = snapshot(qts, w->addr, w->len);
+    int bad = 0;
+    size_t i;
+
+    for (i = 0; i < w->len / 4; i++) {
+        if (w->a[i] == w->b[i] && c[i] != w->b[i]) {
+            g_test_message("%s register 0x%05zx: 0x%08x -> 0x%08x", w->name,
+                           4 * i, w->b[i], c[i]);
+            bad++;
+        }
+    }
+    g_free(w->a);
+    g_free(w->b);
+    return bad;
+}
+
+static uint32_t xorshift32(uint32_t *state)
+{
+    uint32_t x = *state;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+/* Per (VF, queue pair half, register) a value that register can hold */
+static uint32_t qval(uint32_t reg, int vf, int l)
+{
+    uint32_t tag = vf * 2 + l + 1;
+
+    switch (reg) {
+    case IGB_RDBAL(0):
+    case IGB_TDBAL(0):
+        return (0x01000000 | reg << 4) * tag;       /* 128 byte aligned */
+    case IGB_RDLEN(0):
+    case IGB_TDLEN(0):
+        return 0x80 * tag + (reg & 0x1000);         /* multiple of 128 */
+    default:
+        return (reg & 0x1fff) + tag;                /* BAH, tails: small */
+    }
+}
+
+static void test_sriov_isolation(void)
+{
+    /*
+     * PF registers a VF must not reach, at the same offset in its window.
+     * Only offsets below 16 KiB: further on is the next VF's window (the
+     * PF's RAL0 offset 0x5400 in VF0's BAR is VF1's offset 0x1400).
+     */
+    static const uint32_t pf_only[] = {
+        IGB_CTRL_EXT, IGB_MDIC, IGB_IMS, IGB_RCTL, IGB_TCTL, IGB_GPIE,
+        IGB_IVAR0 + 4, PF_VMBMEM(1), PF_P2VMAILBOX(0), PF_P2VMAILBOX(1),
+        PF_MBVFIMR, PF_VFRE, PF_VFTE, IGB_RDBAL(2), IGB_TDBAL(3), PF_DTXSWC,
+        PF_VMVIR(0),
+    };
+    static const uint32_t qregs[] = {
+        IGB_RDBAL(0), IGB_RDBAH(0), IGB_RDLEN(0), IGB_RDT(0),
+        IGB_TDBAL(0), IGB_TDBAH(0), IGB_TDLEN(0), IGB_TDT(0),
+    };
+    Sriov s;
+    QIgb *pf;
+    Window win[3];
+    uint32_t rng = 0x12345678, pfq[2][16][ARRAY_SIZE(qregs)];
+    uint32_t off, before, v;
+    int i, n, l, q, bad;
+
+    if (!sriov_start(&s, false) || !sriov_enable(&s)) {
+        sriov_stop(&s);
+        return;
+    }
+    pf = &s.pf;
+
+    /* Give the PF registers values that stand out */
+    qigb_wr(pf, IGB_RCTL, IGB_RCTL_BAM | IGB_RCTL_SECRC);
+    qigb_wr(pf, PF_MRQC, MRQC_RSS | MRQC_RSS_IPV4);
+    qigb_wr(pf, IGB_IMS, IGB_INT_LSC);
+    qigb_wr(pf, PF_VT_CTL, SRIOV_PF_POOL << VT_CTL_DEF_POOL_SHIFT);
+    qigb_wr(pf, PF_VMOLR(0), VMOLR_AUPE | VMOLR_BAM);
+    qigb_wr(pf, PF_MBVFIMR, 0x3);
+    qigb_wr(pf, PF_VFRE, 0x3);
+    qigb_wr(pf, PF_VFTE, 0x2);
+    qigb_wr(pf, IGB_IVAR0 + 4, 0x8281);
+    qigb_wr(pf, PF_VMBMEM(1), 0x11223344);
+    qigb_wr(pf, PF_VMVIR(0), 0x40000123);
+    qigb_wr(pf, IGB_RDBAL(2), 0x00abc000);
+    qigb_wr(pf, IGB_TDBAL(3), 0x00def000);
+
+    /* One by one: the PF's value survives, and the VF cannot read it */
+    for (i = 0; i < ARRAY_SIZE(pf_only); i++) {
+        off = pf_only[i];
+        g_assert_cmphex(off, <, VF_BAR_SIZE);
+        g_assert_false(vf_own_reg(off));
+        before = qigb_rd(pf, off);
+        qigb_wr(&s.vf[0], off, ~before);
+        qigb_wr(&s.vf[1], off, before ^ 0x5a5a5a5a);
+        v = qigb_rd(pf, off);
+        if (v != before) {
+            g_test_message("VF write at 0x%05x changed the PF's register:"
+                           " 0x%08x -> 0x%08x", off, before, v);
+        }
+        g_assert_cmphex(v, ==, before);
+        if (before) {
+            g_assert_cmphex(qigb_rd(&s.vf[0], off), !=, before);
+        }
+    }
+
+    /*
+     * Everything in VF0's window that is not its own register, random
+     * values: nothing changes in the PF, in VF1 or in VF0's own registers.
+     */
+    win[0] = (Window) { "PF", pf->mmio.addr, 128 * KiB };
+    win[1] = (Window) { "VF0", s.vf[0].mmio.addr, VF_BAR_SIZE };
+    win[2] = (Window) { "VF1", s.vf[1].mmio.addr, VF_BAR_SIZE };
+    for (i = 0; i < ARRAY_SIZE(win); i++) {
+        window_before(s.qts, &win[i]);
+    }
+    /* (the snapshots do see the registers) */
+    g_assert_cmphex(win[0].b[IGB_RCTL / 4], ==, qigb_rd(pf, IGB_RCTL));
+    g_assert_cmphex(win[0].b[PF_VMBMEM(1) / 4], ==, 0x11223344);
+    g_assert_cmphex(win[1].b[VF_STATUS / 4] & IGB_STATUS_LU, ==,
+                    IGB_STATUS_LU);
+    for (off = 0; off < VF_BAR_SIZE; off += 4) {
+        if (!vf_own_reg(off)) {
+            qigb_wr(&s.vf[0], off, xorshift32(&rng));
+        }
+    }
+    settle(pf, 5);
+    bad = 0;
+    for (i = 0; i < ARRAY_SIZE(win); i++) {
+        bad += window_changed(s.qts, &win[i]);
+    }
+    g_assert_cmpint(bad, ==, 0);
+    assert_alive(pf);
+
+    /*
+     * A VF's queue pair: its queue l is the PF's queue vf + 8 * l, in both
+     * directions, and no other pool's.
+     */
+    for (q = 0; q < 16; q++) {
+        for (i = 0; i < ARRAY_SIZE(qregs); i++) {
+            uint32_t base = qregs[i] >= IGB_TDBAL(0) ? PF_TXQ(q) : PF_RXQ(q);
+
+            pfq[0][q][i] = qigb_rd(pf, base + QREG(qregs[i]));
+        }
+    }
+    for (n = 0; n < SRIOV_VFS; n++) {
+        for (l = 0; l < 2; l++) {
+            for (i = 0; i < ARRAY_SIZE(qregs); i++) {
+                uint32_t reg = qregs[i] + l * 0x100;
+
+                qigb_wr(&s.vf[n], reg, qval(qregs[i], n, l));
+            }
+        }
+    }
+    for (n = 0; n < SRIOV_VFS; n++) {
+        for (l = 0; l < 2; l++) {
+            for (i = 0; i < ARRAY_SIZE(qregs); i++) {
+                g_assert_cmphex(qigb_rd(&s.vf[n], qregs[i] + l * 0x100), ==,
+                                qval(qregs[i], n, l));
+            }
+        }
+    }
+    for (q = 0; q < 16; q++) {
+        n = q % 8;
+        l = q / 8;
+        for (i = 0; i < ARRAY_SIZE(qregs); i++) {
+            uint32_t base = qregs[i] >= IGB_TDBAL(0) ? PF_TXQ(q) : PF_RXQ(q);
+            uint32_t want = n < SRIOV_VFS ? qval(qregs[i], n, l)
+                                          : pfq[0][q][i];
+
+            pfq[1][q][i] = qigb_rd(pf, base + QREG(qregs[i]));
+            if (pfq[1][q][i] != want) {
+                g_test_message("PF queue %d register 0x%02x: 0x%08x, want"
+                               " 0x%08x", q, QREG(qregs[i]), pfq[1][q][i],
+                               want);
+            }
+            g_assert_cmphex(pfq[1][q][i], ==, want);
+        }
+    }
+    sriov_stop(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* VMDq: the VFs' data path and the switch between pools */
+
+static const uint8_t vf_macs[SRIOV_VFS][6] = {
+    { 0x52, 0x54, 0x00, 0x5f, 0x00, 0x10 },
+    { 0x52, 0x54, 0x00, 0x5f, 0x00, 0x11 },
+};
+
+/* RAR entries 16..23 are at 0x54e0 */
+static uint32_t rar_lo(int i)
+{
+    return i < 16 ? IGB_RAL(i) : 0x054e0 + 8 * (i - 16);
+}
+
+static void rar_set(QIgb *pf, int i, const uint8_t *mac, uint32_t pools)
+{
+    qigb_wr(pf, rar_lo(i), ldl_le_p(mac));
+    qigb_wr(pf, rar_lo(i) + 4, lduw_le_p(mac + 4) | RAH_AV | pools);
+}
+
+static void make_frame_src(uint8_t *buf, size_t len, const uint8_t *dst,
+                           const uint8_t *src, unsigned seed)
+{
+    make_frame(buf, len, dst, seed);
+    memcpy(buf + 6, src, 6);
+}
+
+typedef struct Pools {
+    Sriov s;
+    QIgbRing prx, ptx;                  /* the PF pool's queue pair */
+    QIgbRing vrx[SRIOV_VFS], vtx[SRIOV_VFS];
+} Pools;
+
+/* Nothing (more) arrived on any of these rings */
+static void rings_empty(Pools *p, bool pf, uint32_t vfs)
+{
+    QIgbRxInfo info;
+    int n;
+
+    settle(&p->s.pf, 10);
+    if (pf) {
+        g_assert_false(qigb_rx_poll(&p->s.pf, &p->prx, &info));
+    }
+    for (n = 0; n < SRIOV_VFS; n++) {
+        if (vfs & BIT(n)) {
+            g_assert_false(qigb_rx_poll(&p->s.vf[n], &p->vrx[n], &info));
+        }
+    }
+}
+
+static void sock_nothing(Pools *p)
+{
+    uint8_t buf[64];
+
+    g_assert_cmpint(sock_recv_frame(p->s.sv[0], buf, sizeof(buf), 200), ==,
+                    -1);
+}
+
+static void rx_expect_post(QIgb *d, QIgbRing *r, const uint8_t *f,
+                           size_t len)
+{
+    rx_expect(d, r, f, len);
+    qigb_rx_post(d, r, 1);
+}
+
+static void set_master(QIgb *d, bool on)
+{
+    uint16_t cmd = qpci_config_readw(&d->pdev, PCI_COMMAND);
+
+    qpci_config_writew(&d->pdev, PCI_COMMAND, on ? cmd | PCI_COMMAND_MASTER
+                                                 : cmd & ~PCI_COMMAND_MASTER);
+}
+
+/* VF @n sends @f (advanced descriptors) and the descriptor completes */
+static void vf_send(Pools *p, int n, const uint8_t *f, size_t len)
+{
+    uint32_t idx = qigb_tx_adv(&p->s.vf[n], &p->vtx[n], f, len);
+
+    g_assert_true(qigb_tx_wait_dd(&p->s.vf[n], &p->vtx[n], idx));
+}
+
+/*
+ * VMDq as igb sets it up with VFs: pool n is VF n, the PF's pool follows
+ * them; each pool has its MAC in a RAR entry, takes untagged frames and
+ * broadcast; replication and loopback between pools on.
+ */
+static bool pools_start(Pools *p)
+{
+    Sriov *s = &p->s;
+    QIgb *pf = &s->pf;
+    int n;
+
+    if (!sriov_start(s, true) || !sriov_enable(s)) {
+        return false;
+    }
+    qigb_wr(pf, PF_MRQC, MRQC_VMDQ);
+    qigb_wr(pf, PF_VT_CTL, SRIOV_PF_POOL << VT_CTL_DEF_POOL_SHIFT |
+            VT_CTL_REPL_EN);
+    for (n = 0; n <= SRIOV_PF_POOL; n++) {
+        qigb_wr(pf, PF_VMOLR(n), VMOLR_AUPE | VMOLR_BAM | VMOLR_ROMPE |
+                VMOLR_STRCRC);
+    }
+    rar_set(pf, 0, igb_mac, RAH_POOL(SRIOV_PF_POOL));
+    for (n = 0; n < SRIOV_VFS; n++) {
+        /* igb puts the VFs' addresses at the end of the table */
+        rar_set(pf, 23 - n, vf_macs[n], RAH_POOL(n));
+    }
+    qigb_wr(pf, PF_VFRE, BIT(SRIOV_VFS) - 1);
+    qigb_wr(pf, PF_VFTE, BIT(SRIOV_VFS) - 1);
+    qigb_wr(pf, PF_DTXSWC, DTXSWC_LOOPBACK_EN);
+
+    qigb_ring_init(pf, &p->prx, true, SRIOV_PF_POOL, 8, 2048, true);
+    qigb_rx_start(pf, &p->prx, 0, 0);
+    qigb_rx_post(pf, &p->prx, p->prx.count - 1);
+    qigb_ring_init(pf, &p->ptx, false, SRIOV_PF_POOL, 8, 2048, true);
+    qigb_tx_start(pf, &p->ptx);
+
+    for (n = 0; n < SRIOV_VFS; n++) {
+        QIgb *vf = &s->vf[n];
+
+        qigb_ring_init(vf, &p->vrx[n], true, 0, 8, 2048, true);
+        qigb_wr(vf, IGB_SRRCTL(0), 2 | IGB_SRRCTL_DESCTYPE_ADV1BUF);
+        qigb_wr(vf, IGB_RXDCTL(0), IGB_QUEUE_ENABLE);
+        qigb_rx_post(vf, &p->vrx[n], p->vrx[n].count - 1);
+        qigb_ring_init(vf, &p->vtx[n], false, 0, 8, 2048, true);
+        qigb_wr(vf, IGB_TXDCTL(0), IGB_QUEUE_ENABLE);
+
+        /* RX queue 0 -> MSI-X vector 0 of the VF */
+        sriov_vf_msix(s, n);
+        qigb_msix_vector_setup(vf, 0, false);
+        qigb_wr(vf, VF_IVAR0, 0 | IGB_IVAR_VALID);
+        qigb_wr(vf, VF_EIMS, BIT(0));
+    }
+    return true;
+}
+
+static void pools_stop(Pools *p)
+{
+    sriov_stop(&p->s);
+}
+
+static void test_sriov_switch(void)
+{
+    Pools p;
+    Sriov *s = &p.s;
+    QIgb *pf = &s->pf, *vf0 = &s->vf[0], *vf1 = &s->vf[1];
+    static const uint8_t group[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+    QIgbRxInfo info;
+    QIgbRing vtx1;
+    uint8_t f[300];
+    uint32_t idx, tdh, wvbr;
+
+    if (!pools_start(&p)) {
+        pools_stop(&p);
+        return;
+    }
+
+    /*
+     * Wire -> VF0's address: into VF0's ring, its vector fires.  The PF
+     * does not take part in the DMA: its bus mastering is off meanwhile.
+     */
+    set_master(pf, false);
+    make_frame_src(f, sizeof(f), vf_macs[0], other_mac, 1);
+    sock_send_frame(s->sv[0], f, sizeof(f));
+    rx_expect_post(vf0, &p.vrx[0], f, sizeof(f));
+    wait_msix(vf0, 0);
+    g_assert_false(qigb_msix_fired(vf1, 0));
+    rings_empty(&p, false, BIT(1));
+
+    /* VF0 -> VF1 goes through the switch, not the wire; still no PF DMA */
+    make_frame_src(f, sizeof(f), vf_macs[1], vf_macs[0], 2);
+    vf_send(&p, 0, f, sizeof(f));
+    rx_expect_post(vf1, &p.vrx[1], f, sizeof(f));
+    wait_msix(vf1, 0);
+    set_master(pf, true);
+    sock_nothing(&p);
+    rings_empty(&p, true, BIT(0));
+
+    /* VF0 -> the PF's address: the PF pool's ring, not the wire */
+    make_frame_src(f, sizeof(f), igb_mac, vf_macs[0], 3);
+    vf_send(&p, 0, f, sizeof(f));
+    rx_expect_post(pf, &p.prx, f, sizeof(f));
+    sock_nothing(&p);
+    rings_empty(&p, false, BIT(0) | BIT(1));
+
+    /* PF -> VF1 likewise */
+    make_frame_src(f, sizeof(f), vf_macs[1], igb_mac, 4);
+    idx = qigb_tx_adv(pf, &p.ptx, f, sizeof(f));
+    rx_expect_post(vf1, &p.vrx[1], f, sizeof(f));
+    g_assert_true(qigb_tx_wait_dd(pf, &p.ptx, idx));
+    sock_nothing(&p);
+    rings_empty(&p, true, BIT(0));
+
+    /* Broadcast from VF0: the wire and every other pool, not VF0 itself */
+    make_frame_src(f, sizeof(f), bcast_mac, vf_macs[0], 5);
+    vf_send(&p, 0, f, sizeof(f));
+    sock_expect_frame(s->sv[0], f, sizeof(f));
+    rx_expect_post(pf, &p.prx, f, sizeof(f));
+    rx_expect_post(vf1, &p.vrx[1], f, sizeof(f));
+    rings_empty(&p, false, BIT(0));
+
+    /* Unicast to an address no pool has: the wire only */
+    make_frame_src(f, sizeof(f), other_mac, vf_macs[0], 6);
+    vf_send(&p, 0, f, sizeof(f));
+    sock_expect_frame(s->sv[0], f, sizeof(f));
+    rings_empty(&p, true, BIT(0) | BIT(1));
+
+    /* From the wire, broadcast and hashed multicast go to every pool */
+    make_frame_src(f, sizeof(f), bcast_mac, other_mac, 12);
+    sock_send_frame(s->sv[0], f, sizeof(f));
+    rx_expect_post(pf, &p.prx, f, sizeof(f));
+    rx_expect_post(vf0, &p.vrx[0], f, sizeof(f));
+    rx_expect_post(vf1, &p.vrx[1], f, sizeof(f));
+    make_frame_src(f, sizeof(f), group, other_mac, 13);
+    sock_send_frame(s->sv[0], f, sizeof(f));
+    g_assert_true(qigb_wait_for(pf, sock_consumed, &s->sv[0]));
+    rings_empty(&p, true, BIT(0) | BIT(1));
+    mta_set(pf, group);
+    make_frame_src(f, sizeof(f), group, other_mac, 14);
+    sock_send_frame(s->sv[0], f, sizeof(f));
+    rx_expect_post(pf, &p.prx, f, sizeof(f));
+    rx_expect_post(vf0, &p.vrx[0], f, sizeof(f));
+    rx_expect_post(vf1, &p.vrx[1], f, sizeof(f));
+    rings_empty(&p, true, BIT(0) | BIT(1));
+
+    /* VFRE clear: VF0 receives nothing */
+    qigb_wr(pf, PF_VFRE, BIT(1));
+    make_frame_src(f, sizeof(f), vf_macs[0], other_mac, 7);
+    sock_send_frame(s->sv[0], f, sizeof(f));
+    g_assert_true(qigb_wait_for(pf, sock_consumed, &s->sv[0]));
+    rings_empty(&p, false, BIT(0) | BIT(1));
+    if (qigb_rx_poll(pf, &p.prx, &info)) {
+        g_test_message("VFRE clear: VF0's frame went to the PF's pool");
+        qigb_rx_post(pf, &p.prx, 1);
+    }
+    qigb_wr(pf, PF_VFRE, BIT(SRIOV_VFS) - 1);
+
+    /*
+     * Anti-spoofing for VF0: a source address that is not its pool's is
+     * dropped (the descriptor completes) and flagged in WVBR.
+     */
+    qigb_wr(pf, PF_DTXSWC, DTXSWC_LOOPBACK_EN | BIT(0));
+    g_assert_cmphex(qigb_rd(pf, PF_WVBR) & BIT(0), ==, 0);
+    make_frame_src(f, sizeof(f), bcast_mac, vf_macs[1], 8);
+    vf_send(&p, 0, f, sizeof(f));
+    sock_nothing(&p);
+    rings_empty(&p, true, BIT(0) | BIT(1));
+    g_assert_cmphex(qigb_rd(pf, PF_WVBR) & (BIT(0) | BIT(1)), ==, BIT(0));
+    /*
+     * The same from VF0's second queue (the PF's queue 8).  igb's
+     * igb_spoof_check() accepts the VF's bit or bit 8 + VF in WVBR.
+     */
+    qigb_ring_init(vf0, &vtx1, false, 1, 8, 2048, true);
+    qigb_wr(vf0, IGB_TXDCTL(1), IGB_QUEUE_ENABLE);
+    make_frame_src(f, sizeof(f), bcast_mac, other_mac, 15);
+    idx = qigb_tx_adv(vf0, &vtx1, f, sizeof(f));
+    g_assert_true(qigb_tx_wait_dd(vf0, &vtx1, idx));
+    sock_nothing(&p);
+    rings_empty(&p, true, BIT(0) | BIT(1));
+    wvbr = qigb_rd(pf, PF_WVBR);
+    g_test_message("WVBR after a spoofed frame from queue 8: 0x%08x", wvbr);
+    g_assert_cmphex(wvbr & (BIT(0) | BIT(8)), !=, 0);
+    g_assert_cmphex(wvbr & ~(BIT(0) | BIT(8)), ==, 0);
+    qigb_ring_free(vf0, &vtx1);
+
+    /* VF1 sending as VF0 is fine: its bit is clear in DTXSWC */
+    make_frame_src(f, sizeof(f), bcast_mac, vf_macs[0], 9);
+    vf_send(&p, 1, f, sizeof(f));
+    sock_expect_frame(s->sv[0], f, sizeof(f));
+    rx_expect_post(pf, &p.prx, f, sizeof(f));
+    rx_expect_post(vf0, &p.vrx[0], f, sizeof(f));
+    /* ...and VF0 with its own address still gets through */
+    make_frame_src(f, sizeof(f), bcast_mac, vf_macs[0], 10);
+    vf_send(&p, 0, f, sizeof(f));
+    sock_expect_frame(s->sv[0], f, sizeof(f));
+    rx_expect_post(pf, &p.prx, f, sizeof(f));
+    rx_expect_post(vf1, &p.vrx[1], f, sizeof(f));
+
+    /* VFTE clear: VF0's transmit queue does not move */
+    qigb_wr(pf, PF_VFTE, BIT(1));
+    tdh = qigb_rd(vf0, IGB_TDH(0));
+    make_frame_src(f, sizeof(f), other_mac, vf_macs[0], 11);
+    idx = qigb_tx_adv(vf0, &p.vtx[0], f, sizeof(f));
+    settle(pf, 20);
+    sock_nothing(&p);
+    g_assert_cmpuint(qigb_rd(vf0, IGB_TDH(0)), ==, tdh);
+    qigb_wr(pf, PF_VFTE, BIT(SRIOV_VFS) - 1);
+    qigb_tx_kick(vf0, &p.vtx[0]);
+    sock_expect_frame(s->sv[0], f, sizeof(f));
+    g_assert_true(qigb_tx_wait_dd(vf0, &p.vtx[0], idx));
+    pools_stop(&p);
+}
+
+/* ------------------------------------------------------------------ */
+/* RSS (no VMDq) */
+
+/* The key and two results of Microsoft's RSS verification suite */
+static const uint8_t rss_key[40] = {
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+    0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+    0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+    0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+    0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+#define RSS_SRC_IP          0x420995bb      /* 66.9.149.187 */
+#define RSS_DST_IP          0xa18e6450      /* 161.142.100.80 */
+#define RSS_SRC_PORT        2794
+#define RSS_DST_PORT        1766
+#define RSS_HASH_IPV4_TCP   0x51ccc178
+#define RSS_HASH_IPV4       0x323e8fc2
+#define RSS_TYPE_NONE       0
+#define RSS_TYPE_IPV4_TCP   1
+#define RSS_TYPE_IPV4       2
+#define RSS_QUEUES          4
+
+static uint32_t toeplitz(const uint8_t *key, size_t key_len,
+                         const uint8_t *in, size_t len)
+{
+    uint32_t hash = 0, window = ldl_be_p(key);
+    size_t i, kbit = 32;
+    int b;
+
+    for (i = 0; i < len; i++) {
+        for (b = 7; b >= 0; b--) {
+            if (in[i] & (1 << b)) {
+                hash ^= window;
+            }
+            window <<= 1;
+            if (kbit < key_len * 8) {
+                window |= (key[kbit / 8] >> (7 - kbit % 8)) & 1;
+            }
+            kbit++;
+        }
+    }
+    return hash;
+}
+
+/* The hash of an IPv4 flow: addresses, then (with TCP) the ports */
+static uint32_t rss_hash(uint32_t src, uint32_t dst, int sport, int dport)
+{
+    uint8_t in[12];
+
+    stl_be_p(in, src);
+    stl_be_p(in + 4, dst);
+    if (sport < 0) {
+        return toeplitz(rss_key, sizeof(rss_key), in, 8);
+    }
+    stw_be_p(in + 8, sport);
+    stw_be_p(in + 10, dport);
+    return toeplitz(rss_key, sizeof(rss_key), in, 12);
+}
+
+static size_t rss_frame(uint8_t *f, uint8_t proto, uint32_t src, uint32_t dst,
+                        uint16_t sport, uint16_t dport)
+{
+    size_t len = make_ipv4(f, proto, 64, sport);
+    uint8_t *ip = f + IP_OFF;
+
+    stl_be_p(ip + 12, src);
+    stl_be_p(ip + 16, dst);
+    stw_be_p(ip + 10, 0);
+    stw_be_p(ip + 10, ~csum_fold(csum_add(0, ip, 20)));
+    stw_be_p(f + L4_OFF, sport);
+    stw_be_p(f + L4_OFF + 2, dport);
+    return len;
+}
+
+typedef struct RssWait {
+    QIgbRing *r;
+    QIgbRxInfo info;
+    int q;
+} RssWait;
+
+static bool rss_rx_any(QIgb *d, void *opaque)
+{
+    RssWait *w = opaque;
+
+    for (w->q = 0; w->q < RSS_QUEUES; w->q++) {
+        if (qigb_rx_poll(d, &w->r[w->q], &w->info)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* @f must land in queue @q with RSS type @type and (if typed) @hash */
+static void rss_expect(QIgb *d, IgbEnv *env, QIgbRing *r, const uint8_t *f,
+                       size_t len, int q, uint8_t type, uint32_t hash)
+{
+    g_autofree uint8_t *got = g_malloc(len);
+    RssWait w = { .r = r };
+    QIgbRxInfo info;
+    uint32_t dw[2];
+    int i;
+
+    sock_send_frame(env->sv[0], f, len);
+    g_assert_true(qigb_wait_for(d, rss_rx_any, &w));
+    g_assert_cmpint(w.q, ==, q);
+    g_assert_cmpuint(w.info.length, ==, len);
+    qtest_memread(qigb_qts(d), w.info.buf, got, len);
+    g_assert_cmpmem(got, len, f, len);
+    /* Advanced write-back: RSS type in dword 0 bits 3:0, hash in dword 1 */
+    qtest_memread(qigb_qts(d), r[q].desc +
+                  (uint64_t)w.info.index * IGB_DESC_SIZE, dw, sizeof(dw));
+    qigb_rx_post(d, &r[q], 1);
+    g_assert_cmphex(le32_to_cpu(dw[0]) & 0xf, ==, type);
+    if (type != RSS_TYPE_NONE) {
+        g_assert_cmphex(le32_to_cpu(dw[1]), ==, hash);
+    }
+    settle(d, 5);
+    for (i = 0; i < RSS_QUEUES; i++) {
+        g_assert_false(qigb_rx_poll(d, &r[i], &info));
+    }
+}
+
+static void test_rss(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r[RSS_QUEUES];
+    uint8_t reta[128], f[200];
+    uint32_t hash;
+    size_t len;
+    int i, k;
+
+    g_assert_cmphex(rss_hash(RSS_SRC_IP, RSS_DST_IP, RSS_SRC_PORT,
+                             RSS_DST_PORT), ==, RSS_HASH_IPV4_TCP);
+    g_assert_cmphex(rss_hash(RSS_SRC_IP, RSS_DST_IP, -1, -1), ==,
+                    RSS_HASH_IPV4);
+
+    igb_init(d);
+    for (i = 0; i < RSS_QUEUES; i++) {
+        qigb_ring_init(d, &r[i], true, i, 16, 2048, true);
+        qigb_rx_start(d, &r[i], 0, 0);
+        qigb_rx_post(d, &r[i], r[i].count - 1);
+    }
+    /* An irregular table; entry 0 (frames without a hash) is queue 0 */
+    for (i = 0; i < ARRAY_SIZE(reta); i++) {
+        reta[i] = (i * 5 + i / 7) % RSS_QUEUES;
+    }
+    for (i = 0; i < ARRAY_SIZE(reta) / 4; i++) {
+        qigb_wr(d, PF_RETA(i), ldl_le_p(reta + 4 * i));
+    }
+    for (i = 0; i < sizeof(rss_key) / 4; i++) {
+        qigb_wr(d, PF_RSSRK(i), ldl_le_p(rss_key + 4 * i));
+    }
+    qigb_wr(d, IGB_RXCSUM, qigb_rd(d, IGB_RXCSUM) | RXCSUM_PCSD);
+    qigb_wr(d, PF_MRQC, MRQC_RSS | MRQC_RSS_IPV4_TCP | MRQC_RSS_IPV4);
+
+    /* The reference flow, then others spread over the queues */
+    for (k = 0; k < 12; k++) {
+        uint16_t sport = RSS_SRC_PORT + 97 * k;
+
+        hash = rss_hash(RSS_SRC_IP, RSS_DST_IP, sport, RSS_DST_PORT);
+        g_test_message("TCP %u -> %u: hash 0x%08x, queue %u", sport,
+                       RSS_DST_PORT, hash, reta[hash & 0x7f]);
+        len = rss_frame(f, 6, RSS_SRC_IP, RSS_DST_IP, sport, RSS_DST_PORT);
+        rss_expect(d, env, r, f, len, reta[hash & 0x7f], RSS_TYPE_IPV4_TCP,
+                   hash);
+    }
+
+    /* UDP without its MRQC field: hashed as IPv4 (addresses only) */
+    hash = RSS_HASH_IPV4;
+    len = rss_frame(f, 17, RSS_SRC_IP, RSS_DST_IP, RSS_SRC_PORT,
+                    RSS_DST_PORT);
+    rss_expect(d, env, r, f, len, reta[hash & 0x7f], RSS_TYPE_IPV4, hash);
+
+    /* Without the TCP field, TCP is hashed as IPv4 too */
+    qigb_wr(d, PF_MRQC, MRQC_RSS | MRQC_RSS_IPV4);
+    len = rss_frame(f, 6, RSS_SRC_IP, RSS_DST_IP, RSS_SRC_PORT, RSS_DST_PORT);
+    rss_expect(d, env, r, f, len, reta[hash & 0x7f], RSS_TYPE_IPV4, hash);
+
+    /* Not IP: no hash, queue 0 */
+    make_frame(f, 100, bcast_mac, 1);
+    rss_expect(d, env, r, f, 100, 0, RSS_TYPE_NONE, 0);
+
+    for (i = 0; i < RSS_QUEUES; i++) {
+        qigb_ring_free(d, &r[i]);
+    }
+}
+
+#endif /* _WIN32 */
+
+static void igb_register_sriov_tests(void)
+{
+#ifndef _WIN32
+    QOSGraphTestOptions opts = { .before = igb_setup_socket };
+
+    /* On sPAPR, device DMA goes through an IOMMU these tests do not set up */
+    if (!strcmp(qtest_get_arch(), "ppc64")) {
+        return;
+    }
+    qos_add_test("rss", "igb", test_rss, &opts);
+    qtest_add_func("igb/sriov-mailbox", test_sriov_mailbox);
+    qtest_add_func("igb/sriov-reset", test_sriov_reset);
+    qtest_add_func("igb/sriov-isolation", test_sriov_isolation);
+    qtest_add_func("igb/sriov-switch", test_sriov_switch);
+#endif
+}
+
+libqos_init(igb_register_sriov_tests);

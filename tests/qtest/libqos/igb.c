@@ -108,6 +108,19 @@ bool qigb_eeprom_read(QIgb *d, uint32_t addr, uint16_t *val)
     return true;
 }
 
+static bool qigb_eewr_done(QIgb *d, void *opaque)
+{
+    return qigb_rd(d, IGB_EEWR) & IGB_EERD_DONE;
+}
+
+/* EEWR has the layout of EERD, with the data to write in bits 31:16 */
+bool qigb_eeprom_write(QIgb *d, uint32_t addr, uint16_t val)
+{
+    qigb_wr(d, IGB_EEWR, (uint32_t)val << IGB_EERD_DATA_SHIFT |
+            addr << IGB_EERD_ADDR_SHIFT | IGB_EERD_START);
+    return qigb_wait_for(d, qigb_eewr_done, NULL);
+}
+
 static bool qigb_mdic_ready(QIgb *d, void *opaque)
 {
     uint32_t *mdic = opaque;
@@ -357,6 +370,8 @@ bool qigb_rx_poll(QIgb *d, QIgbRing *r, QIgbRxInfo *info)
     info->index = r->next;
     info->length = length;
     info->status = status;
+    /* legacy "special" and advanced "vlan" share bytes 14..15 */
+    info->vlan = lduw_le_p(desc + 14);
     info->buf = r->bufs[r->next];
     r->next = (r->next + 1) % r->count;
     return true;

@@ -30,6 +30,7 @@
 #define IGB_EERD            0x00014
 #define IGB_CTRL_EXT        0x00018
 #define IGB_MDIC            0x00020
+#define IGB_EEWR            0x0102c
 
 /* Interrupt registers */
 #define IGB_ICR             0x000c0
@@ -54,8 +55,10 @@
 #define IGB_TCTL            0x00400
 #define IGB_RXCSUM          0x05000
 #define IGB_RLPML           0x05004
+#define IGB_MTA(i)          (0x05200 + 4 * (i))
 #define IGB_RAL(i)          (0x05400 + 8 * (i))
 #define IGB_RAH(i)          (0x05404 + 8 * (i))
+#define IGB_VFTA(i)         (0x05600 + 4 * (i))
 
 /* Per queue registers, queues 0..3 */
 #define IGB_RDBAL(q)        (0x02800 + 0x100 * (q))
@@ -80,12 +83,18 @@
 #define IGB_GORCL           0x04088
 #define IGB_GOTCL           0x04090
 #define IGB_RNBC            0x040a0
+#define IGB_ROC             0x040ac
 #define IGB_TPR             0x040d0
 #define IGB_TPT             0x040d4
 
 /* CTRL */
+#define IGB_CTRL_FD         (1u << 0)
 #define IGB_CTRL_SLU        (1u << 6)
+#define IGB_CTRL_SPD_1000   (1u << 9)
+#define IGB_CTRL_FRCSPD     (1u << 11)
+#define IGB_CTRL_FRCDPX     (1u << 12)
 #define IGB_CTRL_RST        (1u << 26)
+#define IGB_CTRL_VME        (1u << 30)
 
 /* STATUS */
 #define IGB_STATUS_FD       (1u << 0)
@@ -119,6 +128,7 @@
 #define IGB_PHY_ID1         2
 #define IGB_PHY_ID2         3
 #define IGB_PHY_AUTONEG_ADV 4
+#define IGB_PHY_CTRL_LOOPBACK   (1u << 14)
 #define IGB_PHY_ST_LINK     (1u << 2)
 #define IGB_PHY_ST_ANEG_DONE    (1u << 5)
 
@@ -135,14 +145,18 @@
 #define IGB_GPIE_EIAME      (1u << 30)
 #define IGB_GPIE_PBA        (1u << 31)
 #define IGB_IVAR_VALID      0x80u
+#define IGB_EITR_INTERVAL_SHIFT 2           /* interval in us, bits 14:2 */
 
 /* RCTL */
 #define IGB_RCTL_EN         (1u << 1)
 #define IGB_RCTL_UPE        (1u << 3)
 #define IGB_RCTL_MPE        (1u << 4)
 #define IGB_RCTL_LPE        (1u << 5)
+#define IGB_RCTL_LBM_MAC    (1u << 6)
+#define IGB_RCTL_MO_MASK    (3u << 12)
 #define IGB_RCTL_BAM        (1u << 15)
 #define IGB_RCTL_BSIZE_1024 (1u << 16)
+#define IGB_RCTL_VFE        (1u << 18)
 #define IGB_RCTL_SECRC      (1u << 26)
 
 /* TCTL */
@@ -163,6 +177,7 @@
 #define IGB_TXD_CMD_IFCS    (1u << 25)
 #define IGB_TXD_CMD_RS      (1u << 27)
 #define IGB_TXD_CMD_DEXT    (1u << 29)
+#define IGB_TXD_CMD_VLE     (1u << 30)        /* also advanced DCMD.VLE */
 #define IGB_TXD_STAT_DD     (1u << 0)
 
 /* Advanced transmit descriptors */
@@ -170,11 +185,13 @@
 #define IGB_ADVTXD_DTYP_DATA    (3u << 20)
 #define IGB_ADVTXD_PAYLEN_SHIFT 14
 #define IGB_ADVTXD_MACLEN_SHIFT 9
+#define IGB_ADVTXD_VLAN_SHIFT   16
 #define IGB_ADVTXD_TUCMD_IPV4   (1u << 10)
 
 /* Receive descriptor status (legacy status byte, advanced status word) */
 #define IGB_RXD_STAT_DD     (1u << 0)
 #define IGB_RXD_STAT_EOP    (1u << 1)
+#define IGB_RXD_STAT_VP     (1u << 3)
 
 #define IGB_DESC_SIZE       16
 
@@ -205,6 +222,7 @@ struct QIgbRxInfo {
     uint32_t index;
     uint16_t length;
     uint32_t status;
+    uint16_t vlan;          /* VLAN tag field (valid with VP) */
     uint64_t buf;
 };
 
@@ -237,6 +255,8 @@ void qigb_reset(QIgb *d);
 
 /* EEPROM word read via EERD; false if DONE never appears */
 bool qigb_eeprom_read(QIgb *d, uint32_t addr, uint16_t *val);
+/* EEPROM word write via EEWR; false if DONE never appears */
+bool qigb_eeprom_write(QIgb *d, uint32_t addr, uint16_t val);
 
 /* MDIC access; the raw final MDIC value goes to *mdic; false on timeout */
 bool qigb_mdic(QIgb *d, uint32_t op, int phy, int reg, uint16_t data,
