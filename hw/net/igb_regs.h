@@ -448,6 +448,9 @@
 #define IGB_SRRCTL_DROP_EN          BIT(31)
 
 /* RXCSUM */
+#define IGB_RXCSUM_IPOFL        BIT(8)
+#define IGB_RXCSUM_TUOFL        BIT(9)
+#define IGB_RXCSUM_CRCOFL       BIT(11)
 #define IGB_RXCSUM_PCSD         BIT(13)
 
 /* RXDCTL / TXDCTL */
@@ -537,6 +540,13 @@
 /* RX descriptor status/error bits */
 #define IGB_RXD_STAT_DD         BIT(0)
 #define IGB_RXD_STAT_EOP        BIT(1)
+#define IGB_RXD_STAT_IXSM       BIT(2)
 #define IGB_RXD_STAT_VP         BIT(3)
+#define IGB_RXD_STAT_UDPCS      BIT(4)
+#define IGB_RXD_STAT_TCPCS      BIT(5)
+#define IGB_RXD_STAT_IPCS       BIT(6)
+/* errors: legacy error byte; in advanced descriptors shifted to 31:24 */
+#define IGB_RXD_ERR_TCPE        BIT(5)
+#define IGB_RXD_ERR_IPE         BIT(6)
 
 #endif

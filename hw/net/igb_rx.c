@@ -34,6 +34,8 @@
 /* What the descriptor write-back reports about a frame */
 typedef struct IgbRxMeta {
     uint32_t rss_hash;
+    uint8_t csum_sta;       /* IPCS/TCPCS/UDPCS, legacy status bit layout */
+    uint8_t csum_err;       /* IPE/TCPE, legacy error bit layout */
     uint16_t pkt_type;
     uint16_t vlan;
     uint8_t rss_type;
@@ -242,7 +244,9 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
         memset(desc, 0, sizeof(desc));
         if (adv) {
             uint32_t staterr = IGB_RXD_STAT_DD |
-                               (eop ? IGB_RXD_STAT_EOP : 0) |
+                               (eop ? IGB_RXD_STAT_EOP |
+                                      meta->csum_sta |
+                                      ((uint32_t)meta->csum_err << 24) : 0) |
                                (meta->vp && eop ? IGB_RXD_STAT_VP : 0);
             stw_le_p(desc, meta->rss_type | (meta->pkt_type << 4));
             if (core->mac[R(IGB_RXCSUM)] & IGB_RXCSUM_PCSD) {
@@ -253,8 +257,11 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
             stw_le_p(desc + 14, eop && meta->vp ? meta->vlan : 0);
         } else {
             stw_le_p(desc + 8, chunk);
-            desc[12] = IGB_RXD_STAT_DD | (eop ? IGB_RXD_STAT_EOP : 0) |
-                       (meta->vp && eop ? IGB_RXD_STAT_VP : 0);
+            desc[12] = IGB_RXD_STAT_DD | (meta->vp && eop ? IGB_RXD_STAT_VP : 0) |
+                       (eop ? IGB_RXD_STAT_EOP |
+                              (meta->csum_sta ? meta->csum_sta :
+                                                IGB_RXD_STAT_IXSM) : 0);
+            desc[13] = eop ? meta->csum_err : 0;
             stw_le_p(desc + 14, eop && meta->vp ? meta->vlan : 0);
         }
         /* write-back without the buffer address words, as the hardware */
@@ -371,18 +378,15 @@ static uint32_t igb_rx_pools(IgbCore *core, const uint8_t *buf, bool tagged,
 }
 
 /* RSS: the Toeplitz hash over the fields MRQC enables, and its type code */
-static bool igb_rx_rss(IgbCore *core, const uint8_t *buf, size_t len,
-                       uint32_t *hash, uint8_t *type)
+static bool igb_rx_rss(IgbCore *core, uint32_t *hash, uint8_t *type)
 {
     uint32_t mrqc = core->mac[R(IGB_MRQC)];
-    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
     uint8_t key[40];
     bool v4, v6;
     EthL4HdrProto l4;
     NetRxPktRssType t;
     bool frag;
 
-    net_rx_pkt_set_protocols(core->rx_pkt, &iov, 1, 0);
     net_rx_pkt_get_protocols(core->rx_pkt, &v4, &v6, &l4);
     if (v4) {
         frag = net_rx_pkt_get_ip4_info(core->rx_pkt)->fragment;
@@ -435,15 +439,21 @@ static uint8_t igb_rx_reta(IgbCore *core, uint32_t hash)
     return core->mac[R(IGB_RETA) + i / 4] >> (8 * (i % 4));
 }
 
-/* Advanced descriptor packet type bits (IPv4/IPv6, TCP/UDP/SCTP) */
-static uint16_t igb_rx_pkt_type(IgbCore *core, const uint8_t *buf, size_t len)
+/*
+ * Packet type (advanced descriptors) and receive checksum offload: parse
+ * the frame once, report IPv4/IPv6 and TCP/UDP/SCTP, and the IP and L4
+ * checksum results the RXCSUM enables ask for.
+ */
+static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
+                            IgbRxMeta *meta)
 {
     struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-    bool v4, v6;
+    uint32_t rxcsum = core->mac[R(IGB_RXCSUM)];
+    bool v4, v6, valid;
     EthL4HdrProto l4;
     uint16_t t = 0;
 
-    net_rx_pkt_set_protocols(core->rx_pkt, &iov, 1, 0);
+    net_rx_pkt_attach_iovec(core->rx_pkt, &iov, 1, 0, false);
     net_rx_pkt_get_protocols(core->rx_pkt, &v4, &v6, &l4);
     if (v4) {
         t |= BIT(0);
@@ -458,7 +468,22 @@ static uint16_t igb_rx_pkt_type(IgbCore *core, const uint8_t *buf, size_t len)
     } else if (l4 == ETH_L4_HDR_PROTO_SCTP) {
         t |= BIT(6);
     }
-    return t;
+    meta->pkt_type = t;
+
+    meta->csum_sta = 0;
+    meta->csum_err = 0;
+    if ((rxcsum & IGB_RXCSUM_IPOFL) &&
+        net_rx_pkt_validate_l3_csum(core->rx_pkt, &valid)) {
+        meta->csum_sta |= IGB_RXD_STAT_IPCS;
+        meta->csum_err |= valid ? 0 : IGB_RXD_ERR_IPE;
+    }
+    if (((l4 == ETH_L4_HDR_PROTO_SCTP) ? (rxcsum & IGB_RXCSUM_CRCOFL) :
+                                         (rxcsum & IGB_RXCSUM_TUOFL)) &&
+        net_rx_pkt_validate_l4_csum(core->rx_pkt, &valid)) {
+        meta->csum_sta |= l4 == ETH_L4_HDR_PROTO_UDP ? IGB_RXD_STAT_UDPCS :
+                                                       IGB_RXD_STAT_TCPCS;
+        meta->csum_err |= valid ? 0 : IGB_RXD_ERR_TCPE;
+    }
 }
 
 static void igb_rx_pool_count(IgbCore *core, int pool, const uint8_t *buf,
@@ -542,10 +567,10 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
         return total;
     }
 
+    igb_rx_classify(core, buf, len, &meta);
     if (rss) {
-        rss = igb_rx_rss(core, buf, len, &hash, &rss_type);
+        rss = igb_rx_rss(core, &hash, &rss_type);
     }
-    meta.pkt_type = igb_rx_pkt_type(core, buf, len);
     meta.rss_type = rss_type;
     meta.rss_hash = hash;
 
