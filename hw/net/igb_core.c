@@ -54,6 +54,7 @@ typedef enum IgbRegKind {
     IGB_K_TIMINCA,
     IGB_K_WO,           /* write-only trigger registers that read as 0 */
     IGB_K_W1C,          /* write 1 to clear */
+    IGB_K_TSTAMPH,      /* time stamp high: reading it frees the latch */
     IGB_K_P2VMBX,
     IGB_K__MAX
 } IgbRegKind;
@@ -205,10 +206,19 @@ static void igb_build_reg_table(void)
 
     igb_def(IGB_TSYNCTXCTL, IGB_K_RW, 0x00000010);
     igb_def(IGB_TXSTMPL, IGB_K_RO, 0);
-    igb_def(IGB_TXSTMPH, IGB_K_RO, 0);
+    igb_def(IGB_TXSTMPH, IGB_K_TSTAMPH, 0);
     igb_def(IGB_TSYNCRXCTL, IGB_K_RW, 0x0000001E);
     igb_def(IGB_RXSTMPL, IGB_K_RO, 0);
-    igb_def(IGB_RXSTMPH, IGB_K_RO, 0);
+    igb_def(IGB_RXSTMPH, IGB_K_TSTAMPH, 0);
+    igb_def(IGB_TSYNCRXCFG, IGB_K_RW, 0x00FFFFFF);
+    igb_def(IGB_SYNQF, IGB_K_RW, 0x0000000F);
+    igb_def_array(IGB_SAQF(0), IGB_NUM_5TUPLE, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_DAQF(0), IGB_NUM_5TUPLE, 4, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_SPQF(0), IGB_NUM_5TUPLE, 4, IGB_K_RW, 0x0000FFFF);
+    igb_def_array(IGB_FTQF(0), IGB_NUM_5TUPLE, 4, IGB_K_RW, 0xF80F81FF);
+    igb_def_array(IGB_IMIR(0), IGB_NUM_5TUPLE, 4, IGB_K_RW, 0xE003FFFF);
+    igb_def_array(IGB_IMIREXT(0), IGB_NUM_5TUPLE, 4, IGB_K_RW, 0x000FFFFF);
+    igb_def(IGB_IMIRVP, IGB_K_RW, 0x0000FFFF);
     igb_def(IGB_RXSATRL, IGB_K_RO, 0);
     igb_def(IGB_RXSATRH, IGB_K_RO, 0);
     igb_def(IGB_SYSTIML, IGB_K_SYSTIML, 0xFFFFFFFF);
@@ -716,6 +726,28 @@ static void igb_systim_set(IgbCore *core, uint64_t v)
     core->systim_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 }
 
+/*
+ * Time stamps: the first stamped frame latches SYSTIM in TXSTMP/RXSTMP and
+ * sets VALID; no other frame is stamped until software reads the high word.
+ */
+bool igb_ptp_stamp(IgbCore *core, bool tx)
+{
+    uint32_t ctl = tx ? IGB_TSYNCTXCTL : IGB_TSYNCRXCTL;
+    uint32_t lo = tx ? IGB_TXSTMPL : IGB_RXSTMPL;
+    uint64_t now;
+
+    if (!(core->mac[R(ctl)] & IGB_TSYNC_ENABLED) ||
+        (core->mac[R(ctl)] & IGB_TSYNC_VALID)) {
+        return false;
+    }
+    now = igb_systim_now(core);
+    core->mac[R(lo)] = now;
+    core->mac[R(lo) + 1] = now >> 32;
+    core->mac[R(ctl)] |= IGB_TSYNC_VALID;
+    trace_igb_ptp_stamp(tx, now);
+    return true;
+}
+
 /* Reset */
 static void igb_mac_reset(IgbCore *core)
 {
@@ -835,6 +867,10 @@ static uint32_t igb_reg_read(IgbCore *core, uint32_t off)
         return core->systimh_latch;
     case IGB_K_P2VMBX:
         return igb_p2vmailbox_read(core, (off - IGB_P2VMAILBOX(0)) / 4);
+    case IGB_K_TSTAMPH:
+        core->mac[R(off == IGB_TXSTMPH ? IGB_TSYNCTXCTL : IGB_TSYNCRXCTL)] &=
+            ~IGB_TSYNC_VALID;
+        return val;
     default:
         return val;
     }
@@ -978,6 +1014,7 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
     case IGB_K_P2VMBX:
         igb_p2vmailbox_write(core, (off - IGB_P2VMAILBOX(0)) / 4, val);
         break;
+    case IGB_K_TSTAMPH:
     case IGB_K_WO:
     case IGB_K__MAX:
         break;

@@ -125,6 +125,7 @@ void igb_core_reg_write(IgbCore *core, uint32_t off, uint32_t val);
 void igb_queue_event(IgbCore *core, int queue, bool tx);
 void igb_raise_icr(IgbCore *core, uint32_t causes);
 void igb_stat_inc(IgbCore *core, uint32_t reg, uint32_t n);
+bool igb_ptp_stamp(IgbCore *core, bool tx);
 void igb_stat_add64(IgbCore *core, uint32_t reg_lo, uint64_t n);
 
 /* igb_sriov.c: pools, VFs, mailboxes */

@@ -328,6 +328,46 @@
 #define IGB_TIMADJH     0x0B610
 #define IGB_TSAUXC      0x0B640
 
+/* Receive queue steering filters */
+#define IGB_SYNQF           0x055FC
+#define IGB_SAQF(n)         (0x05980 + 4 * (n))
+#define IGB_DAQF(n)         (0x059A0 + 4 * (n))
+#define IGB_SPQF(n)         (0x059C0 + 4 * (n))
+#define IGB_FTQF(n)         (0x059E0 + 4 * (n))
+#define IGB_IMIR(n)         (0x05A80 + 4 * (n))
+#define IGB_IMIREXT(n)      (0x05AA0 + 4 * (n))
+#define IGB_IMIRVP          0x05AC0
+#define IGB_NUM_5TUPLE      8
+#define IGB_NUM_ETQF        8
+#define IGB_TSYNCRXCFG      0x05F50
+
+#define IGB_ETQF_ETYPE_MASK     0xFFFF
+#define IGB_ETQF_QUEUE_SHIFT    16
+#define IGB_ETQF_QUEUE_MASK     7
+#define IGB_ETQF_FILTER_EN      BIT(26)
+#define IGB_ETQF_1588           BIT(30)
+#define IGB_ETQF_QUEUE_EN       BIT(31)
+#define IGB_FTQF_PROTO_MASK     0xFF
+#define IGB_FTQF_QUEUE_EN       BIT(8)
+#define IGB_FTQF_VF_BP          BIT(15)
+#define IGB_FTQF_QUEUE_SHIFT    16
+#define IGB_FTQF_QUEUE_MASK     0xF
+#define IGB_FTQF_1588           BIT(27)
+#define IGB_FTQF_PROTO_BP       BIT(28)
+#define IGB_FTQF_SRC_ADDR_BP    BIT(29)
+#define IGB_FTQF_DST_ADDR_BP    BIT(30)
+#define IGB_FTQF_SRC_PORT_BP    BIT(31)
+#define IGB_IMIR_PORT_BP        BIT(17)
+#define IGB_SYNQF_EN            BIT(0)
+#define IGB_SYNQF_QUEUE_SHIFT   1
+#define IGB_SYNQF_QUEUE_MASK    7
+
+/* Time sync */
+#define IGB_TSYNC_VALID         BIT(0)
+#define IGB_TSYNC_ENABLED       BIT(4)
+#define IGB_ADVTXD_MAC_TSTAMP   BIT(19)
+#define IGB_RXDADV_STAT_TS      BIT(16)
+
 /* CTRL */
 #define IGB_CTRL_FD             BIT(0)
 #define IGB_CTRL_GIO_MASTER_DIS BIT(2)

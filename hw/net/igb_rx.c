@@ -40,6 +40,7 @@ typedef struct IgbRxMeta {
     uint16_t vlan;
     uint8_t rss_type;
     bool vp;
+    bool ts;                /* IEEE 1588 time stamp latched for it */
 } IgbRxMeta;
 
 typedef enum {
@@ -247,7 +248,8 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
                                (eop ? IGB_RXD_STAT_EOP |
                                       meta->csum_sta |
                                       ((uint32_t)meta->csum_err << 24) : 0) |
-                               (meta->vp && eop ? IGB_RXD_STAT_VP : 0);
+                               (meta->vp && eop ? IGB_RXD_STAT_VP : 0) |
+                               (meta->ts && eop ? IGB_RXDADV_STAT_TS : 0);
             stw_le_p(desc, meta->rss_type | (meta->pkt_type << 4));
             if (core->mac[R(IGB_RXCSUM)] & IGB_RXCSUM_PCSD) {
                 stl_le_p(desc + 4, meta->rss_hash);
@@ -486,6 +488,92 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
     }
 }
 
+/*
+ * Queue steering filters, in the hardware's priority order: EtherType
+ * (ETQF), TCP SYN (SYNQF), then the eight 5-tuple filters (FTQF with
+ * SAQF/DAQF/SPQF/IMIR; IPv4 only on the 82576).  Returns the queue a
+ * matching filter names, or -1; *ptp says a matching filter asks for an
+ * IEEE 1588 time stamp.  Addresses and ports are kept in network order.
+ */
+static int igb_rx_filters(IgbCore *core, const uint8_t *buf, size_t len,
+                          bool *ptp)
+{
+    size_t l2 = eth_get_l2_hdr_length(buf);
+    uint16_t etype = lduw_be_p(buf + l2 - 2);
+    bool v4, v6;
+    EthL4HdrProto l4;
+    const uint8_t *ip, *l4h;
+    size_t l4off;
+    int queue = -1;
+
+    *ptp = false;
+    for (int i = 0; i < IGB_NUM_ETQF; i++) {
+        uint32_t etqf = core->mac[R(IGB_ETQF(i))];
+
+        if ((etqf & IGB_ETQF_FILTER_EN) &&
+            (etqf & IGB_ETQF_ETYPE_MASK) == etype) {
+            *ptp = etqf & IGB_ETQF_1588;
+            if (etqf & IGB_ETQF_QUEUE_EN) {
+                queue = (etqf >> IGB_ETQF_QUEUE_SHIFT) & IGB_ETQF_QUEUE_MASK;
+                trace_igb_rx_steered("ethertype", i, queue);
+            }
+            return queue;
+        }
+    }
+
+    net_rx_pkt_get_protocols(core->rx_pkt, &v4, &v6, &l4);
+    l4off = net_rx_pkt_get_l4_hdr_offset(core->rx_pkt);
+    if (!v4 || l4off + 14 > len) {
+        return -1;
+    }
+    ip = buf + l2;
+    l4h = buf + l4off;
+
+    if ((core->mac[R(IGB_SYNQF)] & IGB_SYNQF_EN) &&
+        l4 == ETH_L4_HDR_PROTO_TCP && (l4h[13] & TH_SYN)) {
+        queue = (core->mac[R(IGB_SYNQF)] >> IGB_SYNQF_QUEUE_SHIFT) &
+                IGB_SYNQF_QUEUE_MASK;
+        trace_igb_rx_steered("syn", 0, queue);
+    }
+
+    for (int i = 0; i < IGB_NUM_5TUPLE; i++) {
+        uint32_t ftqf = core->mac[R(IGB_FTQF(i))];
+        uint32_t imir = core->mac[R(IGB_IMIR(i))];
+        bool ports = l4 == ETH_L4_HDR_PROTO_TCP || l4 == ETH_L4_HDR_PROTO_UDP;
+
+        if (!(ftqf & (IGB_FTQF_QUEUE_EN | IGB_FTQF_1588))) {
+            continue;
+        }
+        if (!(ftqf & IGB_FTQF_PROTO_BP) &&
+            ip[9] != (ftqf & IGB_FTQF_PROTO_MASK)) {
+            continue;
+        }
+        if (!(ftqf & IGB_FTQF_SRC_ADDR_BP) &&
+            core->mac[R(IGB_SAQF(i))] != ldl_le_p(ip + 12)) {
+            continue;
+        }
+        if (!(ftqf & IGB_FTQF_DST_ADDR_BP) &&
+            core->mac[R(IGB_DAQF(i))] != ldl_le_p(ip + 16)) {
+            continue;
+        }
+        if (!(ftqf & IGB_FTQF_SRC_PORT_BP) &&
+            (!ports || (core->mac[R(IGB_SPQF(i))] & 0xFFFF) !=
+                       lduw_le_p(l4h))) {
+            continue;
+        }
+        if (!(imir & IGB_IMIR_PORT_BP) &&
+            (!ports || (imir & 0xFFFF) != lduw_le_p(l4h + 2))) {
+            continue;
+        }
+        *ptp |= !!(ftqf & IGB_FTQF_1588);
+        if ((ftqf & IGB_FTQF_QUEUE_EN) && queue < 0) {
+            queue = (ftqf >> IGB_FTQF_QUEUE_SHIFT) & IGB_FTQF_QUEUE_MASK;
+            trace_igb_rx_steered("5-tuple", i, queue);
+        }
+    }
+    return queue;
+}
+
 static void igb_rx_pool_count(IgbCore *core, int pool, const uint8_t *buf,
                               size_t wire, bool switched)
 {
@@ -517,7 +605,8 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     uint32_t pools, hash = 0;
     uint8_t rss_type = 0;
     IgbRxMeta meta = { 0 };
-    int delivered = 0, matched;
+    int delivered = 0, matched, steer;
+    bool ptp;
     bool held = false;
 
     if (!(rctl & IGB_RCTL_EN)) {
@@ -568,6 +657,10 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     }
 
     igb_rx_classify(core, buf, len, &meta);
+    steer = igb_rx_filters(core, buf, len, &ptp);
+    if (ptp) {
+        meta.ts = igb_ptp_stamp(core, false);
+    }
     if (rss) {
         rss = igb_rx_rss(core, &hash, &rss_type);
     }
@@ -599,7 +692,8 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
                 continue;
             }
         } else {
-            q = rss ? igb_rx_reta(core, hash) & (IGB_NUM_QUEUES - 1) : 0;
+            q = steer >= 0 ? steer :
+                rss ? igb_rx_reta(core, hash) & (IGB_NUM_QUEUES - 1) : 0;
             strip = core->mac[R(IGB_CTRL)] & IGB_CTRL_VME;
         }
 

@@ -459,6 +459,9 @@ static void igb_tx_send_frame(IgbCore *core, int q)
         s.segment = !core->has_vnet || s.loopback || s.pool >= 0 ||
                     gso == VIRTIO_NET_HDR_GSO_UDP;
     }
+    if (!txq->legacy && (txq->first_cmd & IGB_ADVTXD_MAC_TSTAMP)) {
+        igb_ptp_stamp(core, true);
+    }
     if (!net_tx_pkt_send_custom(pkt, s.segment ||
                                 (core->has_vnet && !s.loopback &&
                                  s.pool < 0 && !s.legacy_csum),
