@@ -11,6 +11,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/igb/common.sh"
+# one image build at a time (guest tests may start in parallel)
+exec 8>"$IGB_CACHE/guest-image.lock"
+flock 8
 
 suite=${GUEST_KERNEL_SUITE:-bookworm}
 modules=${GUEST_MODULES:-igb igbvf}
