@@ -367,6 +367,8 @@
 #define IGB_TSYNC_ENABLED       BIT(4)
 #define IGB_ADVTXD_MAC_TSTAMP   BIT(19)
 #define IGB_RXDADV_STAT_TS      BIT(16)
+#define IGB_RXDADV_HDRBUFLEN_SHIFT 5
+#define IGB_RXDADV_SPH          BIT(15)
 
 /* CTRL */
 #define IGB_CTRL_FD             BIT(0)
@@ -485,6 +487,8 @@
 #define IGB_SRRCTL_DESCTYPE_MASK    7
 #define IGB_SRRCTL_DESC_LEGACY      0
 #define IGB_SRRCTL_DESC_ADV_ONEBUF  1
+#define IGB_SRRCTL_DESC_HDR_SPLIT   2
+#define IGB_SRRCTL_DESC_HDR_ALWAYS  5
 #define IGB_SRRCTL_DROP_EN          BIT(31)
 
 /* RXCSUM */

@@ -161,6 +161,34 @@ static void igb_rx_count(IgbCore *core, const uint8_t *buf, size_t wire)
 }
 
 /* Write one frame (already with its FCS if kept) to queue @q's ring. */
+/* Length of the L2+L3+L4 headers of an IPv4/IPv6 TCP/UDP frame, or 0 */
+static size_t igb_rx_hdr_len(const uint8_t *buf, size_t len)
+{
+    size_t l2 = eth_get_l2_hdr_length(buf), l3, h;
+    uint16_t etype = lduw_be_p(buf + l2 - 2);
+    uint8_t proto;
+
+    if (etype == ETH_P_IP && len >= l2 + 20) {
+        l3 = (buf[l2] & 0xF) * 4;
+        proto = buf[l2 + 9];
+        if (l3 < 20 || (lduw_be_p(buf + l2 + 6) & 0x3FFF)) {
+            return l3 >= 20 ? MIN(len, l2 + l3) : 0;    /* fragment */
+        }
+    } else if (etype == ETH_P_IPV6 && len >= l2 + 40) {
+        l3 = 40;
+        proto = buf[l2 + 6];
+    } else {
+        return 0;
+    }
+    h = l2 + l3;
+    if (proto == IP_PROTO_TCP && len >= h + 20) {
+        h += (buf[h + 12] >> 4) * 4;
+    } else if (proto == IP_PROTO_UDP && len >= h + 8) {
+        h += 8;
+    }
+    return MIN(h, len);
+}
+
 static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
                                    size_t len, const IgbRxMeta *meta,
                                    bool can_hold)
@@ -172,11 +200,13 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
     uint32_t head = core->mac[R(IGB_RDH(q))];
     uint32_t tail = core->mac[R(IGB_RDT(q))];
     uint32_t srrctl = core->mac[R(IGB_SRRCTL(q))];
-    bool adv = ((srrctl >> IGB_SRRCTL_DESCTYPE_SHIFT) &
-                IGB_SRRCTL_DESCTYPE_MASK) != IGB_SRRCTL_DESC_LEGACY;
+    uint32_t dtype = (srrctl >> IGB_SRRCTL_DESCTYPE_SHIFT) &
+                     IGB_SRRCTL_DESCTYPE_MASK;
+    bool adv = dtype != IGB_SRRCTL_DESC_LEGACY;
     uint32_t bsize = igb_rx_buf_size(core, q);
     uint32_t n, avail, need, rdmts, free_after;
-    size_t done = 0;
+    size_t done = 0, hlen = 0;      /* hlen: bytes for the header buffer */
+    bool sph = false, first = true;
 
     if (!(core->mac[R(IGB_RXDCTL(q))] & IGB_QDCTL_ENABLE)) {
         return IGB_RX_DROPPED;
@@ -194,14 +224,25 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
                       " ring\n", q, head, tail, n);
         return IGB_RX_DROPPED;
     }
-    if (adv && ((srrctl >> IGB_SRRCTL_DESCTYPE_SHIFT) &
-                IGB_SRRCTL_DESCTYPE_MASK) != IGB_SRRCTL_DESC_ADV_ONEBUF) {
-        qemu_log_mask(LOG_UNIMP, "igb: RX queue %d: header split descriptors"
-                      " are written as one-buffer descriptors\n", q);
+    if (dtype == IGB_SRRCTL_DESC_HDR_SPLIT ||
+        dtype == IGB_SRRCTL_DESC_HDR_ALWAYS) {
+        uint32_t hsize = ((srrctl >> IGB_SRRCTL_BSIZEHDR_SHIFT) &
+                          IGB_SRRCTL_BSIZEHDR_MASK) * 64;
+        size_t h = igb_rx_hdr_len(buf, len);
+
+        if (h && h <= hsize) {
+            hlen = h;
+            sph = true;
+        } else if (dtype == IGB_SRRCTL_DESC_HDR_ALWAYS) {
+            hlen = MIN(len, hsize);
+        }
+    } else if (adv && dtype != IGB_SRRCTL_DESC_ADV_ONEBUF) {
+        qemu_log_mask(LOG_GUEST_ERROR, "igb: RX queue %d: descriptor type %u"
+                      " is reserved; written as one-buffer\n", q, dtype);
     }
 
     avail = (tail + n - head) % n;
-    need = DIV_ROUND_UP(len, bsize);
+    need = MAX(1, DIV_ROUND_UP(len - hlen, bsize));
     if (avail < need) {
         igb_stat_inc(core, IGB_RNBC, 1);
         trace_igb_rx_no_desc(q, head, tail, need);
@@ -218,19 +259,33 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
         return IGB_RX_DROPPED;
     }
 
-    while (done < len) {
+    while (first || done < len) {
         dma_addr_t da = base + (uint64_t)head * 16;
         uint8_t desc[16];
         uint64_t addr;
-        uint32_t chunk = MIN(bsize, len - done);
-        bool eop = done + chunk == len;
+        uint32_t hchunk = first ? hlen : 0;
+        uint32_t chunk = MIN(bsize, len - done - hchunk);
+        bool eop = done + hchunk + chunk == len;
 
         if (pci_dma_read(dev, da, desc, sizeof(desc)) != MEMTX_OK) {
             qemu_log_mask(LOG_GUEST_ERROR, "igb: RX queue %d: descriptor at"
                           " 0x%" PRIx64 " unreadable\n", q, (uint64_t)da);
         }
+        if (hchunk) {
+            uint64_t haddr = ldq_le_p(desc + 8);
+
+            if (!haddr || pci_dma_write(dev, haddr, buf, hchunk) != MEMTX_OK) {
+                qemu_log_mask(LOG_GUEST_ERROR, "igb: RX queue %d: header"
+                              " buffer 0x%" PRIx64 " not writable\n", q,
+                              haddr);
+            }
+            done += hchunk;
+        }
+        first = false;
         addr = ldq_le_p(desc);
-        if (addr) {
+        if (!chunk) {
+            /* all of the frame went to the header buffer */
+        } else if (addr) {
             if (pci_dma_write(dev, addr, buf + done, chunk) != MEMTX_OK) {
                 qemu_log_mask(LOG_GUEST_ERROR,
                               "igb: RX queue %d: buffer 0x%" PRIx64 " not"
@@ -251,6 +306,8 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
                                (meta->vp && eop ? IGB_RXD_STAT_VP : 0) |
                                (meta->ts && eop ? IGB_RXDADV_STAT_TS : 0);
             stw_le_p(desc, meta->rss_type | (meta->pkt_type << 4));
+            stw_le_p(desc + 2, (hchunk << IGB_RXDADV_HDRBUFLEN_SHIFT) |
+                               (hchunk && sph ? IGB_RXDADV_SPH : 0));
             if (core->mac[R(IGB_RXCSUM)] & IGB_RXCSUM_PCSD) {
                 stl_le_p(desc + 4, meta->rss_hash);
             }
