@@ -57,6 +57,7 @@ struct IgbState {
     uint32_t ioaddr;
 
     uint8_t max_vfs;
+    char *eeprom_file;
     uint16_t subsys_ven;
     uint16_t subsys;
 
@@ -303,6 +304,11 @@ static void igb_realize(PCIDevice *d, Error **errp)
     s->core.subsys_ven = s->subsys_ven;
     s->core.subsys = s->subsys;
     igb_core_init(&s->core, d, s->nic, s->conf.macaddr.a);
+    if (!igb_nvm_open(&s->core, s->eeprom_file, errp)) {
+        igb_core_uninit(&s->core);
+        qemu_del_nic(s->nic);
+        return;
+    }
 
     if (s->max_vfs) {
         if (!pcie_sriov_pf_init(d, IGB_CAP_SRIOV, TYPE_IGBVF, IGB_VF_DEVICE_ID,
@@ -374,6 +380,7 @@ static const Property igb_properties[] = {
     DEFINE_PROP_UINT16("subsys-ven", IgbState, subsys_ven,
                        PCI_VENDOR_ID_INTEL),
     DEFINE_PROP_UINT16("subsys", IgbState, subsys, 0xA03C),
+    DEFINE_PROP_STRING("eeprom-file", IgbState, eeprom_file),
 };
 
 static void igb_instance_init(Object *obj)
@@ -406,6 +413,10 @@ static void igb_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "max-vfs",
         "Number of SR-IOV virtual functions offered (TotalVFs), 0-8;"
         " 0 removes the SR-IOV capability");
+    object_class_property_set_description(klass, "eeprom-file",
+        "File that keeps the 2 KiB EEPROM image across runs: loaded at"
+        " start-up (created from the defaults if empty), written through on"
+        " every EEPROM write; its MAC words win over the mac property");
     object_class_property_set_description(klass, "subsys-ven",
         "PCI subsystem vendor ID");
     object_class_property_set_description(klass, "subsys",

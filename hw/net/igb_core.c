@@ -559,6 +559,7 @@ static void igb_eerd_write(IgbCore *core, uint32_t val, bool write)
     } else if (write) {
         data = val >> IGB_EERW_DATA_SHIFT;
         core->eeprom[addr] = data;
+        igb_nvm_word_written(core, addr);
     } else {
         data = core->eeprom[addr];
     }
@@ -573,13 +574,15 @@ static void igb_eecd_write(IgbCore *core, uint32_t val)
     uint32_t keep = IGB_EECD_PRES | IGB_EECD_AUTO_RD | IGB_EECD_ADDR_BITS |
                     (0xF << IGB_EECD_SIZE_SHIFT);
     uint32_t rw = IGB_EECD_SK | IGB_EECD_CS | IGB_EECD_DI | IGB_EECD_REQ;
-    uint32_t eecd = (core->mac[R(IGB_EECD)] & keep) | (val & rw);
+    uint32_t old = core->mac[R(IGB_EECD)];
+    uint32_t eecd = (old & keep) | (val & rw);
 
     /* the NVM is always free for software to take */
     if (eecd & IGB_EECD_REQ) {
         eecd |= IGB_EECD_GNT;
     }
     core->mac[R(IGB_EECD)] = eecd;
+    igb_nvm_eecd_write(core, old, eecd);
 }
 
 /* PHY (the 82576's internal IGP-style PHY, at MDIO address 1) */
@@ -751,7 +754,6 @@ bool igb_ptp_stamp(IgbCore *core, bool tx)
 /* Reset */
 static void igb_mac_reset(IgbCore *core)
 {
-    const uint8_t *m = core->permanent_mac;
     int q;
 
     for (int v = 0; v < IGB_NUM_EITR; v++) {
@@ -788,9 +790,8 @@ static void igb_mac_reset(IgbCore *core)
     }
 
     /* the hardware loads RAR[0] from the EEPROM */
-    core->mac[R(IGB_RA)] = m[0] | (m[1] << 8) | (m[2] << 16) |
-                           ((uint32_t)m[3] << 24);
-    core->mac[R(IGB_RA + 4)] = m[4] | (m[5] << 8) | IGB_RAH_AV;
+    core->mac[R(IGB_RA)] = core->eeprom[0] | ((uint32_t)core->eeprom[1] << 16);
+    core->mac[R(IGB_RA + 4)] = core->eeprom[2] | IGB_RAH_AV;
 
     igb_update_link_regs(core);
     igb_systim_set(core, 0);
@@ -854,6 +855,8 @@ static uint32_t igb_reg_read(IgbCore *core, uint32_t off)
     case IGB_K_EIMS:
     case IGB_K_IMS:
         return val;
+    case IGB_K_EECD:
+        return igb_nvm_eecd_read(core, val);
     case IGB_K_SWSM:
         /* reading takes the software semaphore */
         core->mac[idx] |= IGB_SWSM_SMBI;
@@ -1069,6 +1072,7 @@ void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
     memcpy(core->permanent_mac, macaddr, ETH_ALEN);
     /* the EEPROM is non-volatile: written once, kept across resets */
     igb_eeprom_init(core, macaddr);
+    core->nvm_fd = -1;
     for (int v = 0; v < IGB_NUM_EITR; v++) {
         core->eitr[v].core = core;
         core->eitr[v].vec = v;
@@ -1086,6 +1090,7 @@ void igb_core_uninit(IgbCore *core)
     }
     igb_tx_uninit(core);
     igb_rx_uninit(core);
+    igb_nvm_close(core);
 }
 
 void igb_core_post_load(IgbCore *core)
@@ -1129,6 +1134,21 @@ static const VMStateDescription vmstate_igb_txq = {
     }
 };
 
+static const VMStateDescription vmstate_igb_spi = {
+    .name = "igb-spi",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(bits, IgbSpi),
+        VMSTATE_UINT32(shreg, IgbSpi),
+        VMSTATE_UINT32(addr, IgbSpi),
+        VMSTATE_UINT8(cmd, IgbSpi),
+        VMSTATE_UINT8(out, IgbSpi),
+        VMSTATE_BOOL(wel, IgbSpi),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 const VMStateDescription vmstate_igb_core = {
     .name = "igb-core",
     .version_id = 1,
@@ -1137,6 +1157,7 @@ const VMStateDescription vmstate_igb_core = {
         VMSTATE_UINT32_ARRAY(mac, IgbCore, IGB_NREGS),
         VMSTATE_UINT16_ARRAY(phy, IgbCore, IGB_PHY_NREGS),
         VMSTATE_UINT16_ARRAY(eeprom, IgbCore, IGB_EEPROM_WORDS),
+        VMSTATE_STRUCT(spi, IgbCore, 1, vmstate_igb_spi, IgbSpi),
         VMSTATE_UINT32(eitr_armed, IgbCore),
         VMSTATE_UINT32(eitr_pending, IgbCore),
         VMSTATE_BOOL(intx_level, IgbCore),

@@ -70,10 +70,22 @@ typedef struct IgbVf {
     uint32_t mbx;               /* V2PMAILBOX state bits (VFU/PFU/R2C/RSTI) */
 } IgbVf;
 
+/* The EEPROM's SPI interface, as software bit-bangs it through EECD */
+typedef struct IgbSpi {
+    uint32_t bits;              /* bits clocked since CS was asserted */
+    uint32_t shreg;
+    uint32_t addr;
+    uint8_t cmd;
+    uint8_t out;                /* byte being shifted out on DO */
+    bool wel;                   /* write enable latch */
+} IgbSpi;
+
 struct IgbCore {
     uint32_t mac[IGB_NREGS];
     uint16_t phy[IGB_PHY_NREGS];
     uint16_t eeprom[IGB_EEPROM_WORDS];
+    IgbSpi spi;
+    int nvm_fd;                 /* eeprom-file, or -1 */
 
     /* interrupt moderation: per EITR vector of the PF */
     IgbEitrTimer eitr[IGB_NUM_EITR];
@@ -142,6 +154,13 @@ void igb_core_set_num_vfs(IgbCore *core, int n);
 void igb_core_vf_attach(IgbCore *core, int vfn, PCIDevice *dev);
 void igb_core_vf_flr(IgbCore *core, int vfn);
 extern const VMStateDescription vmstate_igb_vf;
+
+/* igb_nvm.c */
+void igb_nvm_eecd_write(IgbCore *core, uint32_t old, uint32_t eecd);
+uint32_t igb_nvm_eecd_read(IgbCore *core, uint32_t eecd);
+void igb_nvm_word_written(IgbCore *core, uint32_t word);
+bool igb_nvm_open(IgbCore *core, const char *path, Error **errp);
+void igb_nvm_close(IgbCore *core);
 
 /* igb_tx.c */
 void igb_tx_init(IgbCore *core);
