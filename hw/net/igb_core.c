@@ -55,6 +55,7 @@ typedef enum IgbRegKind {
     IGB_K_WO,           /* write-only trigger registers that read as 0 */
     IGB_K_W1C,          /* write 1 to clear */
     IGB_K_TSTAMPH,      /* time stamp high: reading it frees the latch */
+    IGB_K_RTTBCNRC,     /* the rate limiter of the queue RTTDQSEL names */
     IGB_K_P2VMBX,
     IGB_K__MAX
 } IgbRegKind;
@@ -219,6 +220,9 @@ static void igb_build_reg_table(void)
     igb_def_array(IGB_IMIR(0), IGB_NUM_5TUPLE, 4, IGB_K_RW, 0xE003FFFF);
     igb_def_array(IGB_IMIREXT(0), IGB_NUM_5TUPLE, 4, IGB_K_RW, 0x000FFFFF);
     igb_def(IGB_IMIRVP, IGB_K_RW, 0x0000FFFF);
+    igb_def(IGB_RTTDQSEL, IGB_K_RW, 0x0000000F);
+    igb_def(IGB_RTTBCNRM, IGB_K_RW, 0x00003FFF);
+    igb_def(IGB_RTTBCNRC, IGB_K_RTTBCNRC, 0);
     igb_def(IGB_RXSATRL, IGB_K_RO, 0);
     igb_def(IGB_RXSATRH, IGB_K_RO, 0);
     igb_def(IGB_SYSTIML, IGB_K_SYSTIML, 0xFFFFFFFF);
@@ -795,6 +799,7 @@ static void igb_mac_reset(IgbCore *core)
 
     igb_update_link_regs(core);
     igb_systim_set(core, 0);
+    memset(core->rttbcnrc, 0, sizeof(core->rttbcnrc));
     igb_tx_reset(core);
     igb_sriov_pf_reset(core);
     core->intx_level = false;
@@ -870,6 +875,8 @@ static uint32_t igb_reg_read(IgbCore *core, uint32_t off)
         return core->systimh_latch;
     case IGB_K_P2VMBX:
         return igb_p2vmailbox_read(core, (off - IGB_P2VMAILBOX(0)) / 4);
+    case IGB_K_RTTBCNRC:
+        return core->rttbcnrc[core->mac[R(IGB_RTTDQSEL)] & 0xF];
     case IGB_K_TSTAMPH:
         core->mac[R(off == IGB_TXSTMPH ? IGB_TSYNCTXCTL : IGB_TSYNCRXCTL)] &=
             ~IGB_TSYNC_VALID;
@@ -1017,6 +1024,16 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
     case IGB_K_P2VMBX:
         igb_p2vmailbox_write(core, (off - IGB_P2VMAILBOX(0)) / 4, val);
         break;
+    case IGB_K_RTTBCNRC: {
+        int q = core->mac[R(IGB_RTTDQSEL)] & 0xF;
+
+        core->rttbcnrc[q] = val & (IGB_RTTBCNRC_RS_ENA |
+                                   (IGB_RTTBCNRC_RF_INT_MASK <<
+                                    IGB_RTTBCNRC_RF_INT_SHIFT) |
+                                   IGB_RTTBCNRC_RF_DEC_MASK);
+        igb_tx_rate_changed(core, q);
+        break;
+    }
     case IGB_K_TSTAMPH:
     case IGB_K_WO:
     case IGB_K__MAX:
@@ -1081,6 +1098,7 @@ void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
     }
     igb_tx_init(core);
     igb_rx_init(core);
+    igb_sriov_init(core);
 }
 
 void igb_core_uninit(IgbCore *core)
@@ -1090,6 +1108,7 @@ void igb_core_uninit(IgbCore *core)
     }
     igb_tx_uninit(core);
     igb_rx_uninit(core);
+    igb_sriov_uninit(core);
     igb_nvm_close(core);
 }
 
@@ -1169,6 +1188,7 @@ const VMStateDescription vmstate_igb_core = {
         VMSTATE_STRUCT_ARRAY(vf, IgbCore, IGB_TOTAL_VFS, 1,
                              vmstate_igb_vf, IgbVf),
         VMSTATE_UINT8(num_vfs, IgbCore),
+        VMSTATE_UINT32_ARRAY(rttbcnrc, IgbCore, IGB_NUM_QUEUES),
         VMSTATE_END_OF_LIST()
     }
 };

@@ -55,6 +55,13 @@ typedef struct IgbTxQueue {
     bool in_frame;              /* descriptors gathered, no EOP yet */
     bool drop;                  /* current frame is bad: discard at EOP */
     bool legacy;                /* current frame uses legacy descriptors */
+
+    /* rate limiter (RTTBCNRC): byte credit and when it was last topped up */
+    int64_t credit;
+    int64_t credit_ns;
+    QEMUTimer *rl_timer;
+    IgbCore *core;
+    int index;
 } IgbTxQueue;
 
 /* What exists only in a VF's own register window */
@@ -68,6 +75,11 @@ typedef struct IgbVf {
     uint32_t ivar_misc;
     uint32_t eitr[IGB_VF_MSIX_VECTORS];
     uint32_t mbx;               /* V2PMAILBOX state bits (VFU/PFU/R2C/RSTI) */
+    uint8_t eitr_armed;         /* moderation of the VF's own vectors */
+    uint8_t eitr_pending;
+    QEMUTimer *eitr_timer[IGB_VF_MSIX_VECTORS];
+    IgbCore *core;
+    int index;
 } IgbVf;
 
 /* The EEPROM's SPI interface, as software bit-bangs it through EECD */
@@ -105,6 +117,7 @@ struct IgbCore {
 
     IgbVf vf[IGB_TOTAL_VFS];
     uint8_t num_vfs;            /* VFs enabled in the SR-IOV capability */
+    uint32_t rttbcnrc[IGB_NUM_QUEUES];  /* per-queue rate limiters */
 
     PCIDevice *fn[IGB_MAX_FNS]; /* fn[0] is the PF; VFs when realized */
     NICState *nic;
@@ -153,6 +166,8 @@ void igb_p2vmailbox_write(IgbCore *core, int vfn, uint32_t val);
 void igb_core_set_num_vfs(IgbCore *core, int n);
 void igb_core_vf_attach(IgbCore *core, int vfn, PCIDevice *dev);
 void igb_core_vf_flr(IgbCore *core, int vfn);
+void igb_sriov_init(IgbCore *core);
+void igb_sriov_uninit(IgbCore *core);
 extern const VMStateDescription vmstate_igb_vf;
 
 /* igb_nvm.c */
@@ -168,6 +183,7 @@ void igb_tx_uninit(IgbCore *core);
 void igb_tx_reset(IgbCore *core);
 void igb_tx_queue_reset(IgbCore *core, int queue);
 void igb_tx_kick(IgbCore *core, int queue);
+void igb_tx_rate_changed(IgbCore *core, int queue);
 
 /* igb_rx.c */
 bool igb_rx_can_receive(IgbCore *core);

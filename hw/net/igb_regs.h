@@ -362,6 +362,15 @@
 #define IGB_SYNQF_QUEUE_SHIFT   1
 #define IGB_SYNQF_QUEUE_MASK    7
 
+/* Transmit rate limiting (per queue, selected by RTTDQSEL) */
+#define IGB_RTTDQSEL        0x03604
+#define IGB_RTTBCNRM        0x03690
+#define IGB_RTTBCNRC        0x036B0
+#define IGB_RTTBCNRC_RS_ENA     BIT(31)
+#define IGB_RTTBCNRC_RF_INT_SHIFT 14
+#define IGB_RTTBCNRC_RF_INT_MASK  0x3FF
+#define IGB_RTTBCNRC_RF_DEC_MASK  0x3FFF
+
 /* Time sync */
 #define IGB_TSYNC_VALID         BIT(0)
 #define IGB_TSYNC_ENABLED       BIT(4)

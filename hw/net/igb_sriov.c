@@ -53,11 +53,52 @@ PCIDevice *igb_queue_owner(IgbCore *core, int queue)
     return core->fn[IGB_PF_FN];
 }
 
-/* VF interrupts: set EICR bits, send the enabled ones as MSI-X messages. */
-static void igb_vf_signal(IgbCore *core, int vfn, uint32_t bits)
+/* Send VF vector @v now (auto-clear, auto-mask), then hold it for VTEITR. */
+static void igb_vf_send(IgbCore *core, int vfn, int v)
 {
     IgbVf *vf = &core->vf[vfn];
     PCIDevice *d = core->fn[1 + vfn];
+    uint32_t ns;
+
+    if (!(vf->eicr & vf->eims & BIT(v))) {
+        return;
+    }
+    vf->eicr &= ~(vf->eiac & BIT(v));
+    vf->eims &= ~(vf->eiam & BIT(v));
+    trace_igb_vf_irq(vfn, v);
+    if (d && msix_enabled(d)) {
+        msix_notify(d, v);
+    }
+    ns = ((vf->eitr[v] >> IGB_EITR_INTERVAL_SHIFT) &
+          IGB_EITR_INTERVAL_MASK) * 1000;
+    if (ns) {
+        vf->eitr_armed |= BIT(v);
+        timer_mod(vf->eitr_timer[v],
+                  qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ns);
+    }
+}
+
+static void igb_vf_eitr_expired(void *opaque)
+{
+    IgbVf *vf = opaque;
+    uint32_t due = vf->eitr_armed;
+
+    /* every VF vector shares this callback: finish the intervals that ended */
+    for (int v = 0; v < IGB_VF_MSIX_VECTORS; v++) {
+        if ((due & BIT(v)) && !timer_pending(vf->eitr_timer[v])) {
+            vf->eitr_armed &= ~BIT(v);
+            if (vf->eitr_pending & BIT(v)) {
+                vf->eitr_pending &= ~BIT(v);
+                igb_vf_send(vf->core, vf->index, v);
+            }
+        }
+    }
+}
+
+/* VF interrupts: set EICR bits, signal the enabled ones (moderated). */
+static void igb_vf_signal(IgbCore *core, int vfn, uint32_t bits)
+{
+    IgbVf *vf = &core->vf[vfn];
     uint32_t fire;
 
     vf->eicr |= bits & IGB_VF_VEC_MASK;
@@ -66,11 +107,33 @@ static void igb_vf_signal(IgbCore *core, int vfn, uint32_t bits)
         int v = ctz32(fire);
 
         fire &= ~BIT(v);
-        vf->eicr &= ~(vf->eiac & BIT(v));
-        vf->eims &= ~(vf->eiam & BIT(v));
-        trace_igb_vf_irq(vfn, v);
-        if (d && msix_enabled(d)) {
-            msix_notify(d, v);
+        if (vf->eitr_armed & BIT(v)) {
+            vf->eitr_pending |= BIT(v);
+        } else {
+            igb_vf_send(core, vfn, v);
+        }
+    }
+}
+
+void igb_sriov_init(IgbCore *core)
+{
+    for (int vfn = 0; vfn < IGB_TOTAL_VFS; vfn++) {
+        IgbVf *vf = &core->vf[vfn];
+
+        vf->core = core;
+        vf->index = vfn;
+        for (int v = 0; v < IGB_VF_MSIX_VECTORS; v++) {
+            vf->eitr_timer[v] = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+                                             igb_vf_eitr_expired, vf);
+        }
+    }
+}
+
+void igb_sriov_uninit(IgbCore *core)
+{
+    for (int vfn = 0; vfn < IGB_TOTAL_VFS; vfn++) {
+        for (int v = 0; v < IGB_VF_MSIX_VECTORS; v++) {
+            timer_free(core->vf[vfn].eitr_timer[v]);
         }
     }
 }
@@ -201,6 +264,11 @@ static void igb_vf_reset_state(IgbCore *core, int vfn)
     vf->ivar = 0;
     vf->ivar_misc = 0;
     memset(vf->eitr, 0, sizeof(vf->eitr));
+    vf->eitr_armed = 0;
+    vf->eitr_pending = 0;
+    for (int v = 0; v < IGB_VF_MSIX_VECTORS; v++) {
+        timer_del(vf->eitr_timer[v]);
+    }
     vf->mbx &= IGB_V2PMB_RSTI;
 }
 
@@ -437,6 +505,9 @@ const VMStateDescription vmstate_igb_vf = {
         VMSTATE_UINT32(ivar_misc, IgbVf),
         VMSTATE_UINT32_ARRAY(eitr, IgbVf, IGB_VF_MSIX_VECTORS),
         VMSTATE_UINT32(mbx, IgbVf),
+        VMSTATE_UINT8(eitr_armed, IgbVf),
+        VMSTATE_UINT8(eitr_pending, IgbVf),
+        VMSTATE_TIMER_PTR_ARRAY(eitr_timer, IgbVf, IGB_VF_MSIX_VECTORS),
         VMSTATE_END_OF_LIST()
     }
 };

@@ -354,6 +354,10 @@ static void igb_tx_frame_done(IgbCore *core, int q)
 {
     IgbTxQueue *txq = &core->txq[q];
 
+    if (core->rttbcnrc[q] & IGB_RTTBCNRC_RS_ENA) {
+        txq->credit -= net_tx_pkt_get_total_len(txq->pkt) + ETH_FCS_LEN;
+    }
+
     net_tx_pkt_reset(txq->pkt, net_tx_pkt_unmap_frag_pci,
                      igb_queue_owner(core, q));
     txq->in_frame = false;
@@ -498,6 +502,68 @@ static void igb_tx_data(IgbCore *core, int q, uint64_t addr, uint32_t len,
     }
 }
 
+/*
+ * Rate limiting (RTTBCNRC, Linux's "ip link set ... vf N max_tx_rate"):
+ * the queue may send at 1 Gb/s divided by the rate factor RF_INT.RF_DEC
+ * (14 fraction bits).  A byte credit grows with virtual time (capped at
+ * one jumbo frame's worth); a frame may start while the credit is not
+ * negative and costs its length; when it runs out the queue waits on a
+ * timer for the credit to come back.
+ */
+#define IGB_RL_BURST    9728
+
+static uint64_t igb_tx_rate_bps(IgbCore *core, int q)
+{
+    uint32_t rc = core->rttbcnrc[q];
+    uint64_t rf = ((uint64_t)((rc >> IGB_RTTBCNRC_RF_INT_SHIFT) &
+                              IGB_RTTBCNRC_RF_INT_MASK) <<
+                   IGB_RTTBCNRC_RF_INT_SHIFT) |
+                  (rc & IGB_RTTBCNRC_RF_DEC_MASK);
+
+    if (!(rc & IGB_RTTBCNRC_RS_ENA) || !rf) {
+        return 0;
+    }
+    return (1000000000ULL << IGB_RTTBCNRC_RF_INT_SHIFT) / rf;
+}
+
+/* true if queue @q may start a frame now; else its timer is set */
+static bool igb_tx_rate_ok(IgbCore *core, int q)
+{
+    IgbTxQueue *txq = &core->txq[q];
+    uint64_t bps = igb_tx_rate_bps(core, q);
+    int64_t now, need;
+
+    if (!bps) {
+        return true;
+    }
+    now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    txq->credit = MIN(IGB_RL_BURST, txq->credit +
+                      (int64_t)((now - txq->credit_ns) * bps /
+                                (8 * NANOSECONDS_PER_SECOND)));
+    txq->credit_ns = now;
+    if (txq->credit >= 0) {
+        return true;
+    }
+    need = -txq->credit * 8 * NANOSECONDS_PER_SECOND / bps + 1;
+    timer_mod(txq->rl_timer, now + need);
+    return false;
+}
+
+static void igb_tx_rate_timer(void *opaque)
+{
+    IgbTxQueue *txq = opaque;
+
+    igb_tx_kick(txq->core, txq->index);
+}
+
+void igb_tx_rate_changed(IgbCore *core, int q)
+{
+    core->txq[q].credit = 0;
+    core->txq[q].credit_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    timer_del(core->txq[q].rl_timer);
+    igb_tx_kick(core, q);
+}
+
 /* Handle one descriptor; true if it asks for status write-back (RS). */
 static bool igb_tx_desc(IgbCore *core, int q, const IgbTxDesc *d)
 {
@@ -594,6 +660,10 @@ void igb_tx_kick(IgbCore *core, int q)
         IgbTxDesc d;
         dma_addr_t da = base + (uint64_t)head * 16;
 
+        if (!core->txq[q].in_frame && !igb_tx_rate_ok(core, q)) {
+            break;
+        }
+
         if (pci_dma_read(dev, da, raw, sizeof(raw)) != MEMTX_OK) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "igb: TX queue %d: descriptor at 0x%" PRIx64
@@ -637,7 +707,13 @@ void igb_tx_kick(IgbCore *core, int q)
 void igb_tx_init(IgbCore *core)
 {
     for (int q = 0; q < IGB_NUM_QUEUES; q++) {
-        net_tx_pkt_init(&core->txq[q].pkt, IGB_TX_MAX_FRAGS);
+        IgbTxQueue *txq = &core->txq[q];
+
+        net_tx_pkt_init(&txq->pkt, IGB_TX_MAX_FRAGS);
+        txq->core = core;
+        txq->index = q;
+        txq->rl_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, igb_tx_rate_timer,
+                                     txq);
     }
 }
 
@@ -647,6 +723,7 @@ void igb_tx_uninit(IgbCore *core)
         igb_tx_frame_done(core, q);
         net_tx_pkt_uninit(core->txq[q].pkt);
         core->txq[q].pkt = NULL;
+        timer_free(core->txq[q].rl_timer);
     }
 }
 
@@ -655,6 +732,8 @@ void igb_tx_queue_reset(IgbCore *core, int q)
     if (core->txq[q].pkt) {
         igb_tx_frame_done(core, q);
     }
+    core->txq[q].credit = 0;
+    timer_del(core->txq[q].rl_timer);
     memset(core->txq[q].ctx, 0, sizeof(core->txq[q].ctx));
 }
 

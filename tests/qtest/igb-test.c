@@ -3367,6 +3367,24 @@ static void test_sriov_mailbox(void)
     g_assert_cmphex(qigb_rd(vf, VF_V2PMAILBOX) & V2P_PFACK, ==, 0);
     g_assert_cmphex(qigb_rd(vf0, VF_V2PMAILBOX) & V2P_PFACK, ==, 0);
 
+    /* VTEIMC masks the mailbox vector; the cause still shows in VTEICR */
+    qigb_rd(vf, VF_EICR);
+    qigb_msix_clear(vf, mbx_vec);
+    qigb_wr(vf, VF_EIMC, BIT(mbx_vec));
+    qigb_wr(pf, PF_P2VMAILBOX(n), P2V_STS);
+    settle(pf, 10);
+    g_assert_false(qigb_msix_fired(vf, mbx_vec));
+    g_assert_cmphex(qigb_rd(vf, VF_V2PMAILBOX) & V2P_PFSTS, ==, V2P_PFSTS);
+    g_assert_cmphex(qigb_rd(vf, VF_EICR) & BIT(mbx_vec), ==, BIT(mbx_vec));
+    /* Without IVAR_MISC's valid bit there is no cause at all */
+    qigb_wr(vf, VF_IVAR_MISC, mbx_vec);
+    qigb_wr(vf, VF_EIMS, BIT(mbx_vec));
+    qigb_wr(pf, PF_P2VMAILBOX(n), P2V_STS);
+    settle(pf, 10);
+    g_assert_false(qigb_msix_fired(vf, mbx_vec));
+    g_assert_cmphex(qigb_rd(vf, VF_V2PMAILBOX) & V2P_PFSTS, ==, V2P_PFSTS);
+    g_assert_cmphex(qigb_rd(vf, VF_EICR) & BIT(mbx_vec), ==, 0);
+
     /* RVFU takes the buffer away from a stuck VF */
     qigb_wr(vf, VF_V2PMAILBOX, V2P_VFU);
     g_assert_cmphex(qigb_rd(pf, PF_P2VMAILBOX(n)) & P2V_VFU, ==, P2V_VFU);
@@ -3568,10 +3586,9 @@ static uint32_t *snapshot(QTestState *qts, uint64_t addr, size_t len)
 }
 
 /*
- * A window's registers as read twice, then again after something was
- * done that must not change them: registers that change by being read
- * (clear-on-read, read-to-clear, semaphores) are left out.  Returns the
- * number of registers that differ.
+ * A register window read twice before something that must not change it,
+ * and once after: registers that change by being read (clear-on-read,
+ * read-to-clear, semaphores) are left out of the comparison.
  */
 typedef struct Window {
     const char *name;
@@ -3586,6 +3603,7 @@ static void window_before(QTestState *qts, Window *w)
     w->b = snapshot(qts, w->addr, w->len);
 }
 
+/* How many registers of the window changed (each one is logged) */
 static int window_changed(QTestState *qts, Window *w)
 {
     g_autofree uint32_t *c = snapshot(qts, w->addr, w->len);
