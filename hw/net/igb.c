@@ -191,13 +191,14 @@ static void igb_nc_link_status_changed(NetClientState *nc)
     igb_core_set_link_status(&s->core);
 }
 
+/* The NIC side of the netdev: frames in, link state */
 static NetClientInfo igb_net_info = {
     .type = NET_CLIENT_DRIVER_NIC,
-    .size = sizeof(NICState),
-    .can_receive = igb_nc_can_receive,
-    .receive = igb_nc_receive,
-    .receive_iov = igb_nc_receive_iov,
     .link_status_changed = igb_nc_link_status_changed,
+    .receive_iov = igb_nc_receive_iov,
+    .receive = igb_nc_receive,
+    .can_receive = igb_nc_can_receive,
+    .size = sizeof(NICState),
 };
 
 /* Offloads go to the backend as virtio-net headers when it takes them. */
@@ -362,8 +363,6 @@ static int igb_post_load(void *opaque, int version_id)
 
 static const VMStateDescription igb_vmstate = {
     .name = "igb",
-    .version_id = 1,
-    .minimum_version_id = 1,
     .post_load = igb_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, IgbState),
@@ -371,7 +370,9 @@ static const VMStateDescription igb_vmstate = {
         VMSTATE_UINT32(ioaddr, IgbState),
         VMSTATE_STRUCT(core, IgbState, 1, vmstate_igb_core, IgbCore),
         VMSTATE_END_OF_LIST()
-    }
+    },
+    .version_id = 1,
+    .minimum_version_id = 1,
 };
 
 static const Property igb_properties[] = {
@@ -391,53 +392,63 @@ static void igb_instance_init(Object *obj)
                                   "/ethernet-phy@0", DEVICE(obj));
 }
 
+/* What the PF and its VFs share as PCI functions */
+void igb_pci_identity(PCIDeviceClass *k, uint16_t device_id)
+{
+    k->vendor_id = PCI_VENDOR_ID_INTEL;
+    k->device_id = device_id;
+    k->class_id = PCI_CLASS_NETWORK_ETHERNET;
+    k->revision = 1;
+}
+
+static const struct {
+    const char *name;
+    const char *text;
+} igb_property_help[] = {
+    { "max-vfs", "Number of SR-IOV virtual functions offered (TotalVFs),"
+                 " 0-8; 0 removes the SR-IOV capability" },
+    { "eeprom-file", "File that keeps the 2 KiB EEPROM image across runs:"
+                     " loaded at start-up (created from the defaults if"
+                     " empty), written through on every EEPROM write; its"
+                     " MAC words win over the mac property" },
+    { "subsys-ven", "PCI subsystem vendor ID" },
+    { "subsys", "PCI subsystem ID" },
+};
+
 static void igb_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
-    ResettableClass *rc = RESETTABLE_CLASS(klass);
-
-    k->realize = igb_realize;
-    k->exit = igb_unrealize;
-    k->config_write = igb_write_config;
-    k->vendor_id = PCI_VENDOR_ID_INTEL;
-    k->device_id = IGB_PF_DEVICE_ID;
-    k->revision = 1;
-    k->class_id = PCI_CLASS_NETWORK_ETHERNET;
-    rc->phases.hold = igb_reset_hold;
 
     dc->desc = "Intel 82576 Gigabit Ethernet Controller (SR-IOV PF)";
-    dc->vmsd = &igb_vmstate;
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+    dc->vmsd = &igb_vmstate;
     device_class_set_props(dc, igb_properties);
-    object_class_property_set_description(klass, "max-vfs",
-        "Number of SR-IOV virtual functions offered (TotalVFs), 0-8;"
-        " 0 removes the SR-IOV capability");
-    object_class_property_set_description(klass, "eeprom-file",
-        "File that keeps the 2 KiB EEPROM image across runs: loaded at"
-        " start-up (created from the defaults if empty), written through on"
-        " every EEPROM write; its MAC words win over the mac property");
-    object_class_property_set_description(klass, "subsys-ven",
-        "PCI subsystem vendor ID");
-    object_class_property_set_description(klass, "subsys",
-        "PCI subsystem ID");
+    for (int i = 0; i < ARRAY_SIZE(igb_property_help); i++) {
+        object_class_property_set_description(klass,
+                                              igb_property_help[i].name,
+                                              igb_property_help[i].text);
+    }
+
+    igb_pci_identity(k, IGB_PF_DEVICE_ID);
+    k->realize = igb_realize;
+    k->config_write = igb_write_config;
+    k->exit = igb_unrealize;
+    RESETTABLE_CLASS(klass)->phases.hold = igb_reset_hold;
 }
 
-static const TypeInfo igb_info = {
-    .name = TYPE_IGB,
-    .parent = TYPE_PCI_DEVICE,
-    .instance_size = sizeof(IgbState),
-    .instance_init = igb_instance_init,
-    .class_init = igb_class_init,
-    .interfaces = (InterfaceInfo[]) {
-        { INTERFACE_PCIE_DEVICE },
-        { }
+static const TypeInfo igb_types[] = {
+    {
+        .name = TYPE_IGB,
+        .parent = TYPE_PCI_DEVICE,
+        .class_init = igb_class_init,
+        .instance_init = igb_instance_init,
+        .instance_size = sizeof(IgbState),
+        .interfaces = (InterfaceInfo[]) {
+            { INTERFACE_PCIE_DEVICE },
+            { }
+        },
     },
 };
 
-static void igb_register_types(void)
-{
-    type_register_static(&igb_info);
-}
-
-type_init(igb_register_types)
+DEFINE_TYPES(igb_types)

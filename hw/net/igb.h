@@ -18,6 +18,9 @@
 
 typedef struct IgbCore IgbCore;
 
+/* Vendor, device, class and revision of a PF or VF */
+void igb_pci_identity(PCIDeviceClass *k, uint16_t device_id);
+
 /* The core of the PF that owns a VF. */
 IgbCore *igb_pf_core(PCIDevice *pf);
 

@@ -1127,15 +1127,15 @@ void igb_core_post_load(IgbCore *core)
 
 static const VMStateDescription vmstate_igb_tx_ctx = {
     .name = "igb-tx-ctx",
-    .version_id = 1,
-    .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32(vlan_macip_lens, IgbTxContext),
         VMSTATE_UINT32(seqnum_seed, IgbTxContext),
         VMSTATE_UINT32(type_tucmd_mlhl, IgbTxContext),
         VMSTATE_UINT32(mss_l4len_idx, IgbTxContext),
         VMSTATE_END_OF_LIST()
-    }
+    },
+    .version_id = 1,
+    .minimum_version_id = 1,
 };
 
 /*
@@ -1144,19 +1144,17 @@ static const VMStateDescription vmstate_igb_tx_ctx = {
  */
 static const VMStateDescription vmstate_igb_txq = {
     .name = "igb-txq",
-    .version_id = 1,
-    .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
         VMSTATE_STRUCT_ARRAY(ctx, IgbTxQueue, IGB_TX_CTX_SLOTS, 1,
                              vmstate_igb_tx_ctx, IgbTxContext),
         VMSTATE_END_OF_LIST()
-    }
+    },
+    .version_id = 1,
+    .minimum_version_id = 1,
 };
 
 static const VMStateDescription vmstate_igb_spi = {
     .name = "igb-spi",
-    .version_id = 1,
-    .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32(bits, IgbSpi),
         VMSTATE_UINT32(shreg, IgbSpi),
@@ -1165,13 +1163,13 @@ static const VMStateDescription vmstate_igb_spi = {
         VMSTATE_UINT8(out, IgbSpi),
         VMSTATE_BOOL(wel, IgbSpi),
         VMSTATE_END_OF_LIST()
-    }
+    },
+    .version_id = 1,
+    .minimum_version_id = 1,
 };
 
 const VMStateDescription vmstate_igb_core = {
     .name = "igb-core",
-    .version_id = 1,
-    .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32_ARRAY(mac, IgbCore, IGB_NREGS),
         VMSTATE_UINT16_ARRAY(phy, IgbCore, IGB_PHY_NREGS),
@@ -1190,5 +1188,7 @@ const VMStateDescription vmstate_igb_core = {
         VMSTATE_UINT8(num_vfs, IgbCore),
         VMSTATE_UINT32_ARRAY(rttbcnrc, IgbCore, IGB_NUM_QUEUES),
         VMSTATE_END_OF_LIST()
-    }
+    },
+    .version_id = 1,
+    .minimum_version_id = 1,
 };

@@ -493,21 +493,22 @@ void igb_core_vf_write(IgbCore *core, int vfn, hwaddr addr, uint64_t val64)
 
 const VMStateDescription vmstate_igb_vf = {
     .name = "igb-vf",
-    .version_id = 1,
-    .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
-        VMSTATE_UINT32(ctrl, IgbVf),
+        /* interrupt state, then each register with what it governs */
+        VMSTATE_UINT8(eitr_armed, IgbVf),
         VMSTATE_UINT32(eicr, IgbVf),
+        VMSTATE_UINT8(eitr_pending, IgbVf),
         VMSTATE_UINT32(eims, IgbVf),
+        VMSTATE_TIMER_PTR_ARRAY(eitr_timer, IgbVf, IGB_VF_MSIX_VECTORS),
+        VMSTATE_UINT32_ARRAY(eitr, IgbVf, IGB_VF_MSIX_VECTORS),
         VMSTATE_UINT32(eiac, IgbVf),
         VMSTATE_UINT32(eiam, IgbVf),
         VMSTATE_UINT32(ivar, IgbVf),
         VMSTATE_UINT32(ivar_misc, IgbVf),
-        VMSTATE_UINT32_ARRAY(eitr, IgbVf, IGB_VF_MSIX_VECTORS),
         VMSTATE_UINT32(mbx, IgbVf),
-        VMSTATE_UINT8(eitr_armed, IgbVf),
-        VMSTATE_UINT8(eitr_pending, IgbVf),
-        VMSTATE_TIMER_PTR_ARRAY(eitr_timer, IgbVf, IGB_VF_MSIX_VECTORS),
+        VMSTATE_UINT32(ctrl, IgbVf),
         VMSTATE_END_OF_LIST()
-    }
+    },
+    .version_id = 1,
+    .minimum_version_id = 1,
 };

@@ -135,50 +135,44 @@ static void igbvf_reset_hold(Object *obj, ResetType type)
 
 static const VMStateDescription igbvf_vmstate = {
     .name = "igbvf",
-    .version_id = 1,
-    .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, IgbVfState),
         VMSTATE_MSIX(parent_obj, IgbVfState),
         VMSTATE_END_OF_LIST()
-    }
+    },
+    .version_id = 1,
+    .minimum_version_id = 1,
 };
 
 static void igbvf_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
-    ResettableClass *rc = RESETTABLE_CLASS(klass);
 
-    k->realize = igbvf_realize;
-    k->exit = igbvf_unrealize;
-    k->config_write = igbvf_write_config;
-    k->vendor_id = PCI_VENDOR_ID_INTEL;
-    k->device_id = IGB_VF_DEVICE_ID;
-    k->revision = 1;
-    k->class_id = PCI_CLASS_NETWORK_ETHERNET;
-    rc->phases.hold = igbvf_reset_hold;
-
-    dc->desc = "Intel 82576 Virtual Function";
+    /* created by the PF's SR-IOV capability only */
     dc->user_creatable = false;
-    dc->vmsd = &igbvf_vmstate;
+    dc->desc = "Intel 82576 Virtual Function";
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+    dc->vmsd = &igbvf_vmstate;
+
+    igb_pci_identity(k, IGB_VF_DEVICE_ID);
+    k->realize = igbvf_realize;
+    k->config_write = igbvf_write_config;
+    k->exit = igbvf_unrealize;
+    RESETTABLE_CLASS(klass)->phases.hold = igbvf_reset_hold;
 }
 
-static const TypeInfo igbvf_info = {
-    .name = TYPE_IGBVF,
-    .parent = TYPE_PCI_DEVICE,
-    .instance_size = sizeof(IgbVfState),
-    .class_init = igbvf_class_init,
-    .interfaces = (InterfaceInfo[]) {
-        { INTERFACE_PCIE_DEVICE },
-        { }
+static const TypeInfo igbvf_types[] = {
+    {
+        .name = TYPE_IGBVF,
+        .parent = TYPE_PCI_DEVICE,
+        .class_init = igbvf_class_init,
+        .instance_size = sizeof(IgbVfState),
+        .interfaces = (InterfaceInfo[]) {
+            { INTERFACE_PCIE_DEVICE },
+            { }
+        },
     },
 };
 
-static void igbvf_register_types(void)
-{
-    type_register_static(&igbvf_info);
-}
-
-type_init(igbvf_register_types)
+DEFINE_TYPES(igbvf_types)
