@@ -398,7 +398,7 @@ static void igb_send_vector(IgbCore *core, int vec)
 
 static void igb_fire(IgbCore *core, int vec, bool legacy)
 {
-    if (core->eitr_armed & BIT(vec)) {
+    if ((core->eitr_armed & BIT(vec)) && !core->lli) {
         trace_igb_irq_held(vec);
         core->eitr_pending |= BIT(vec);
         return;

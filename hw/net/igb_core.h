@@ -104,6 +104,7 @@ struct IgbCore {
     uint32_t eitr_armed;        /* bit per vector: interval running */
     uint32_t eitr_pending;      /* bit per vector: fire when it ends */
     bool intx_level;
+    bool lli;                   /* the event being signalled skips EITR */
 
     /* IEEE 1588 clock: SYSTIM = systim_base + ticks since systim_ns */
     int64_t systim_ns;

@@ -345,6 +345,7 @@
 #define IGB_ETQF_QUEUE_SHIFT    16
 #define IGB_ETQF_QUEUE_MASK     7
 #define IGB_ETQF_FILTER_EN      BIT(26)
+#define IGB_ETQF_IMM_INT        BIT(29)
 #define IGB_ETQF_1588           BIT(30)
 #define IGB_ETQF_QUEUE_EN       BIT(31)
 #define IGB_FTQF_PROTO_MASK     0xFF
@@ -357,6 +358,7 @@
 #define IGB_FTQF_SRC_ADDR_BP    BIT(29)
 #define IGB_FTQF_DST_ADDR_BP    BIT(30)
 #define IGB_FTQF_SRC_PORT_BP    BIT(31)
+#define IGB_IMIR_PORT_IM_EN     BIT(16)
 #define IGB_IMIR_PORT_BP        BIT(17)
 #define IGB_SYNQF_EN            BIT(0)
 #define IGB_SYNQF_QUEUE_SHIFT   1

@@ -41,6 +41,7 @@ typedef struct IgbRxMeta {
     uint8_t rss_type;
     bool vp;
     bool ts;                /* IEEE 1588 time stamp latched for it */
+    bool lli;               /* low latency interrupt asked for */
 } IgbRxMeta;
 
 typedef enum {
@@ -334,7 +335,9 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
     }
     core->mac[R(IGB_RDH(q))] = head;
 
+    core->lli = meta->lli;
     igb_queue_event(core, q, false);
+    core->lli = false;
     /* RXDMT0: free descriptors fell under RCTL.RDMTS of the ring */
     rdmts = (core->mac[R(IGB_RCTL)] >> IGB_RCTL_RDMTS_SHIFT) & 3;
     free_after = (tail + n - head) % n;
@@ -550,10 +553,11 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
  * (ETQF), TCP SYN (SYNQF), then the eight 5-tuple filters (FTQF with
  * SAQF/DAQF/SPQF/IMIR; IPv4 only on the 82576).  Returns the queue a
  * matching filter names, or -1; *ptp says a matching filter asks for an
- * IEEE 1588 time stamp.  Addresses and ports are kept in network order.
+ * IEEE 1588 time stamp, *lli for a low latency interrupt (one that does
+ * not wait for EITR).  Addresses and ports are kept in network order.
  */
 static int igb_rx_filters(IgbCore *core, const uint8_t *buf, size_t len,
-                          bool *ptp)
+                          bool *ptp, bool *lli)
 {
     size_t l2 = eth_get_l2_hdr_length(buf);
     uint16_t etype = lduw_be_p(buf + l2 - 2);
@@ -564,12 +568,14 @@ static int igb_rx_filters(IgbCore *core, const uint8_t *buf, size_t len,
     int queue = -1;
 
     *ptp = false;
+    *lli = false;
     for (int i = 0; i < IGB_NUM_ETQF; i++) {
         uint32_t etqf = core->mac[R(IGB_ETQF(i))];
 
         if ((etqf & IGB_ETQF_FILTER_EN) &&
             (etqf & IGB_ETQF_ETYPE_MASK) == etype) {
             *ptp = etqf & IGB_ETQF_1588;
+            *lli = etqf & IGB_ETQF_IMM_INT;
             if (etqf & IGB_ETQF_QUEUE_EN) {
                 queue = (etqf >> IGB_ETQF_QUEUE_SHIFT) & IGB_ETQF_QUEUE_MASK;
                 trace_igb_rx_steered("ethertype", i, queue);
@@ -598,7 +604,8 @@ static int igb_rx_filters(IgbCore *core, const uint8_t *buf, size_t len,
         uint32_t imir = core->mac[R(IGB_IMIR(i))];
         bool ports = l4 == ETH_L4_HDR_PROTO_TCP || l4 == ETH_L4_HDR_PROTO_UDP;
 
-        if (!(ftqf & (IGB_FTQF_QUEUE_EN | IGB_FTQF_1588))) {
+        if (!(ftqf & (IGB_FTQF_QUEUE_EN | IGB_FTQF_1588)) &&
+            !(imir & IGB_IMIR_PORT_IM_EN)) {
             continue;
         }
         if (!(ftqf & IGB_FTQF_PROTO_BP) &&
@@ -623,6 +630,7 @@ static int igb_rx_filters(IgbCore *core, const uint8_t *buf, size_t len,
             continue;
         }
         *ptp |= !!(ftqf & IGB_FTQF_1588);
+        *lli |= !!(imir & IGB_IMIR_PORT_IM_EN);
         if ((ftqf & IGB_FTQF_QUEUE_EN) && queue < 0) {
             queue = (ftqf >> IGB_FTQF_QUEUE_SHIFT) & IGB_FTQF_QUEUE_MASK;
             trace_igb_rx_steered("5-tuple", i, queue);
@@ -714,7 +722,7 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     }
 
     igb_rx_classify(core, buf, len, &meta);
-    steer = igb_rx_filters(core, buf, len, &ptp);
+    steer = igb_rx_filters(core, buf, len, &ptp, &meta.lli);
     if (ptp) {
         meta.ts = igb_ptp_stamp(core, false);
     }

@@ -107,7 +107,7 @@ static void igb_vf_signal(IgbCore *core, int vfn, uint32_t bits)
         int v = ctz32(fire);
 
         fire &= ~BIT(v);
-        if (vf->eitr_armed & BIT(v)) {
+        if ((vf->eitr_armed & BIT(v)) && !core->lli) {
             vf->eitr_pending |= BIT(v);
         } else {
             igb_vf_send(core, vfn, v);
