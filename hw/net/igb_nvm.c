@@ -95,12 +95,15 @@ static void igb_spi_clock(IgbCore *core, bool di)
         if (n == 23) {
             s->addr = s->shreg & 0xFFFF;
             s->out = igb_nvm_byte(core, s->addr);
-        } else if (n > 23 && (n - 24) % 8 == 7) {
-            if (s->cmd == IGB_SPI_WRITE && s->wel) {
+        } else if (n > 24 && s->cmd == IGB_SPI_READ && (n - 24) % 8 == 0) {
+            /* the first edge of the next byte: DO moves on to it */
+            s->addr++;
+            s->out = igb_nvm_byte(core, s->addr);
+        } else if (n > 23 && s->cmd == IGB_SPI_WRITE && (n - 24) % 8 == 7) {
+            if (s->wel) {
                 igb_nvm_store_byte(core, s->addr, s->shreg & 0xFF);
             }
             s->addr++;
-            s->out = igb_nvm_byte(core, s->addr);
         }
         break;
     }
@@ -155,17 +158,24 @@ uint32_t igb_nvm_eecd_read(IgbCore *core, uint32_t eecd)
 bool igb_nvm_open(IgbCore *core, const char *path, Error **errp)
 {
     uint8_t img[IGB_EEPROM_WORDS * 2];
+    struct stat st;
     ssize_t n;
 
     core->nvm_fd = -1;
     if (!path) {
         return true;
     }
-    core->nvm_fd = qemu_open(path, O_RDWR | O_CREAT, errp);
+    core->nvm_fd = qemu_create(path, O_RDWR, 0644, errp);
     if (core->nvm_fd < 0) {
         return false;
     }
-    n = pread(core->nvm_fd, img, sizeof(img), 0);
+    if (fstat(core->nvm_fd, &st) < 0) {
+        error_setg_errno(errp, errno, "igb: eeprom-file %s", path);
+        igb_nvm_close(core);
+        return false;
+    }
+    n = st.st_size == sizeof(img) ? pread(core->nvm_fd, img, sizeof(img), 0) :
+                                    st.st_size;
     if (n == sizeof(img)) {
         for (int i = 0; i < IGB_EEPROM_WORDS; i++) {
             core->eeprom[i] = lduw_le_p(img + 2 * i);
@@ -173,10 +183,9 @@ bool igb_nvm_open(IgbCore *core, const char *path, Error **errp)
         return true;
     }
     if (n != 0) {
-        error_setg(errp, "igb: eeprom-file %s holds %zd bytes, not %zu",
-                   path, n, sizeof(img));
-        qemu_close(core->nvm_fd);
-        core->nvm_fd = -1;
+        error_setg(errp, "igb: eeprom-file %s holds %zd bytes, not %zu"
+                   " (or 0 for a new image)", path, n, sizeof(img));
+        igb_nvm_close(core);
         return false;
     }
     for (int i = 0; i < IGB_EEPROM_WORDS; i++) {

@@ -29,6 +29,7 @@
 #define R(off) ((off) >> 2)
 
 #define IGB_MIN_FRAME   60          /* without FCS */
+#define IGB_PTP_L4_FLAG 0x10000     /* PTP header offset: found by L4 filter */
 #define IGB_STD_FRAME   1518        /* with FCS */
 
 /* What the descriptor write-back reports about a frame */
@@ -552,12 +553,13 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
  * Queue steering filters, in the hardware's priority order: EtherType
  * (ETQF), TCP SYN (SYNQF), then the eight 5-tuple filters (FTQF with
  * SAQF/DAQF/SPQF/IMIR; IPv4 only on the 82576).  Returns the queue a
- * matching filter names, or -1; *ptp says a matching filter asks for an
- * IEEE 1588 time stamp, *lli for a low latency interrupt (one that does
- * not wait for EITR).  Addresses and ports are kept in network order.
+ * matching filter names, or -1; *ptp is where the PTP header starts when
+ * a matching filter asks for an IEEE 1588 time stamp (else -1), *lli says
+ * it asks for a low latency interrupt (one that does not wait for EITR).
+ * Addresses and ports are kept in network order.
  */
 static int igb_rx_filters(IgbCore *core, const uint8_t *buf, size_t len,
-                          bool *ptp, bool *lli)
+                          int *ptp, bool *lli)
 {
     size_t l2 = eth_get_l2_hdr_length(buf);
     uint16_t etype = lduw_be_p(buf + l2 - 2);
@@ -567,14 +569,14 @@ static int igb_rx_filters(IgbCore *core, const uint8_t *buf, size_t len,
     size_t l4off;
     int queue = -1;
 
-    *ptp = false;
+    *ptp = -1;
     *lli = false;
     for (int i = 0; i < IGB_NUM_ETQF; i++) {
         uint32_t etqf = core->mac[R(IGB_ETQF(i))];
 
         if ((etqf & IGB_ETQF_FILTER_EN) &&
             (etqf & IGB_ETQF_ETYPE_MASK) == etype) {
-            *ptp = etqf & IGB_ETQF_1588;
+            *ptp = (etqf & IGB_ETQF_1588) ? l2 : -1;
             *lli = etqf & IGB_ETQF_IMM_INT;
             if (etqf & IGB_ETQF_QUEUE_EN) {
                 queue = (etqf >> IGB_ETQF_QUEUE_SHIFT) & IGB_ETQF_QUEUE_MASK;
@@ -629,7 +631,9 @@ static int igb_rx_filters(IgbCore *core, const uint8_t *buf, size_t len,
             (!ports || (imir & 0xFFFF) != lduw_le_p(l4h + 2))) {
             continue;
         }
-        *ptp |= !!(ftqf & IGB_FTQF_1588);
+        if ((ftqf & IGB_FTQF_1588) && l4 == ETH_L4_HDR_PROTO_UDP) {
+            *ptp = l4off + 8 + IGB_PTP_L4_FLAG;
+        }
         *lli |= !!(imir & IGB_IMIR_PORT_IM_EN);
         if ((ftqf & IGB_FTQF_QUEUE_EN) && queue < 0) {
             queue = (ftqf >> IGB_FTQF_QUEUE_SHIFT) & IGB_FTQF_QUEUE_MASK;
@@ -637,6 +641,42 @@ static int igb_rx_filters(IgbCore *core, const uint8_t *buf, size_t len,
         }
     }
     return queue;
+}
+
+/*
+ * Which PTP messages TSYNCRXCTL.TYPE lets the hardware stamp: all that a
+ * 1588 filter marks, V2 event messages (types 0-3), or the one V1 control
+ * value / V2 message type that TSYNCRXCFG names, over L2, L4 or both.
+ */
+static bool igb_rx_ptp_wanted(IgbCore *core, const uint8_t *buf, size_t len,
+                              int ptp)
+{
+    bool l4 = ptp & IGB_PTP_L4_FLAG;
+    size_t off = ptp & ~IGB_PTP_L4_FLAG;
+    uint32_t type = core->mac[R(IGB_TSYNCRXCTL)] & IGB_TSYNCRXCTL_TYPE_MASK;
+    uint32_t cfg = core->mac[R(IGB_TSYNCRXCFG)];
+    uint8_t version, msg;
+
+    if (off + 34 > len) {
+        return type == IGB_TSYNCRXCTL_TYPE_ALL;
+    }
+    msg = buf[off] & 0xF;
+    version = buf[off + 1] & 0xF;
+    switch (type) {
+    case IGB_TSYNCRXCTL_TYPE_ALL:
+        return true;
+    case IGB_TSYNCRXCTL_TYPE_EVENT_V2:
+        return version == 2 && msg < 4;
+    case IGB_TSYNCRXCTL_TYPE_L2_V2:
+        return !l4 && version == 2 && msg == ((cfg >> 8) & 0xF);
+    case IGB_TSYNCRXCTL_TYPE_L2_L4_V2:
+        return version == 2 && msg == ((cfg >> 8) & 0xF);
+    case IGB_TSYNCRXCTL_TYPE_L4_V1:
+        /* V1: versionPTP is the first 16 bits, control is byte 32 */
+        return l4 && lduw_be_p(buf + off) == 1 && buf[off + 32] == (cfg & 0xFF);
+    default:
+        return false;
+    }
 }
 
 static void igb_rx_pool_count(IgbCore *core, int pool, const uint8_t *buf,
@@ -670,8 +710,7 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     uint32_t pools, hash = 0;
     uint8_t rss_type = 0;
     IgbRxMeta meta = { 0 };
-    int delivered = 0, matched, steer;
-    bool ptp;
+    int delivered = 0, matched, steer, ptp;
     bool held = false;
 
     if (!(rctl & IGB_RCTL_EN)) {
@@ -723,7 +762,7 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
 
     igb_rx_classify(core, buf, len, &meta);
     steer = igb_rx_filters(core, buf, len, &ptp, &meta.lli);
-    if (ptp) {
+    if (ptp >= 0 && igb_rx_ptp_wanted(core, buf, len, ptp)) {
         meta.ts = igb_ptp_stamp(core, false);
     }
     if (rss) {

@@ -2948,6 +2948,1559 @@ out:
 libqos_init(igb_register_tests);
 
 /* ------------------------------------------------------------------ */
+/* Offloads and filters */
+
+/*
+ * Receive checksum and packet type reporting, where the RSS hash goes,
+ * queue steering filters (EtherType, TCP SYN, 5-tuple), the IEEE 1588
+ * clock and time stamps, header split, and the EEPROM's SPI interface
+ * behind EECD.  Bits and registers as e1000_defines.h, e1000_82575.h,
+ * e1000_regs.h, igb_ptp.c and e1000_nvm.c of the Linux igb driver use
+ * them.
+ */
+
+#ifndef _WIN32
+
+/* RXCSUM */
+#define RXCS_IPOFL          (1u << 8)
+#define RXCS_TUOFL          (1u << 9)
+#define RXCS_PCSD           (1u << 13)
+
+/* Receive status: the same bits in the advanced status and legacy byte */
+#define RXD_IXSM            (1u << 2)       /* legacy only */
+#define RXD_UDPCS           (1u << 4)
+#define RXD_L4CS            (1u << 5)       /* TCPCS */
+#define RXD_IPCS            (1u << 6)
+#define RXD_TS              (1u << 16)      /* advanced only */
+/* Errors: bits 31:20 of the advanced status/error dword... */
+#define RXD_ADV_ERRS        0xfff00000u
+#define RXD_ADV_TCPE        (1u << 29)
+#define RXD_ADV_IPE         (1u << 30)
+/* ...and the legacy errors byte, bits 15:8 of QIgbRxInfo.status */
+#define RXD_LEG_ERRS        0xff00u
+#define RXD_LEG_TCPE        (0x20u << 8)
+#define RXD_LEG_IPE         (0x40u << 8)
+
+/* Advanced write-back dword 0: RSS type, packet type, header info */
+#define WB_RSS_TYPE(dw0)    ((dw0) & 0xf)
+#define WB_PKT_TYPE(dw0)    ((dw0) & 0xfff0)
+#define WB_HDR_LEN(dw0)     (((dw0) >> 21) & 0x3ff)
+#define WB_SPH              (1u << 31)
+#define PKT_IPV4            0x010
+#define PKT_IPV6            0x040
+#define PKT_TCP             0x100
+#define PKT_UDP             0x200
+
+/* RSS (no VMDq) */
+#define OF_MRQC             0x05818
+#define OF_MRQC_RSS_V4      (2u | 1u << 16 | 1u << 17)  /* IPv4, IPv4/TCP */
+#define OF_RETA(i)          (0x05c00 + 4 * (i))
+#define OF_RSSRK(i)         (0x05c80 + 4 * (i))
+
+/* Queue steering filters */
+#define ETQF(n)             (0x05cb0 + 4 * (n))
+#define ETQF_FILTER_EN      (1u << 26)
+#define ETQF_1588           (1u << 30)
+#define ETQF_QUEUE_EN       (1u << 31)
+#define ETQF_QUEUE(q)       ((uint32_t)(q) << 16)
+#define SYNQF               0x055fc
+#define SYNQF_EN            (1u << 0)
+#define SYNQF_QUEUE(q)      ((uint32_t)(q) << 1)
+#define SAQF(n)             (0x05980 + 4 * (n))
+#define DAQF(n)             (0x059a0 + 4 * (n))
+#define SPQF(n)             (0x059c0 + 4 * (n))
+#define FTQF(n)             (0x059e0 + 4 * (n))
+#define FTQF_QUEUE_EN       (1u << 8)
+#define FTQF_VF_BP          (1u << 15)
+#define FTQF_QUEUE(q)       ((uint32_t)(q) << 16)
+#define FTQF_1588           (1u << 27)
+#define FTQF_PROTO_BP       (1u << 28)
+#define FTQF_SRC_ADDR_BP    (1u << 29)
+#define FTQF_DST_ADDR_BP    (1u << 30)
+#define FTQF_SRC_PORT_BP    (1u << 31)
+#define IMIR(n)             (0x05a80 + 4 * (n))
+#define IMIR_PORT_BP        (1u << 17)
+#define IMIREXT(n)          (0x05aa0 + 4 * (n))
+#define IMIREXT_SIZE_BP     (1u << 12)
+#define IMIREXT_CTRL_BP     (1u << 19)
+
+/* IEEE 1588 */
+#define SYSTIML             0x0b600
+#define SYSTIMH             0x0b604
+#define TIMINCA             0x0b608
+#define TIMADJL             0x0b60c
+#define TIMADJH             0x0b610
+#define TSYNCTXCTL          0x0b614
+#define TXSTMPL             0x0b618
+#define TXSTMPH             0x0b61c
+#define TSYNCRXCTL          0x0b620
+#define RXSTMPL             0x0b624
+#define RXSTMPH             0x0b628
+#define TSYNCRXCFG          0x05f50
+#define TSYNC_VALID         (1u << 0)
+#define TSYNC_ENABLED       (1u << 4)
+#define TSYNCRXCTL_EVENT_V2 0x0a
+#define TIMINCA_PERIOD(p)   ((uint32_t)(p) << 24)       /* in 16 ns */
+#define TIMINCA_82576       (TIMINCA_PERIOD(1) | 16u << 19) /* igb_ptp.c */
+#define SYSTIM_PER_NS       (1ull << 19)                /* with that */
+#define TIMADJ_SIGN         (1u << 31)
+#define ADVTXD_MAC_TSTAMP   (1u << 19)
+#define ETH_P_PTP           0x88f7
+#define PTP_EV_PORT         319
+#define PTP_GEN_PORT        320
+#define PTP_SYNC            0x0
+#define PTP_FOLLOW_UP       0x8
+#define PTP_MSG_LEN         44
+
+/* SRRCTL: header buffer size and descriptor types */
+#define SRRCTL_BSIZEHDR(b)  ((uint32_t)(b) / 64 << 8)
+#define SRRCTL_DESC_SPLIT   (2u << 25)
+#define SRRCTL_DESC_ALWAYS  (5u << 25)
+
+/* EECD pins and the SPI EEPROM's commands */
+#define EECD_SK             (1u << 0)
+#define EECD_CS             (1u << 1)
+#define EECD_DI             (1u << 2)
+#define EECD_DO             (1u << 3)
+#define EECD_REQ            (1u << 6)
+#define EECD_GNT            (1u << 7)
+#define EECD_ADDR_BITS      (1u << 10)
+#define SPI_WRITE           0x02
+#define SPI_READ            0x03
+#define SPI_RDSR            0x05
+#define SPI_WREN            0x06
+#define SPI_SR_BUSY         0x01    /* NVM_STATUS_RDY_SPI: clear when ready */
+#define SPI_SR_WEL          0x02    /* write enable latch */
+
+static const uint8_t ptp_mac[6] = { 0x01, 0x1b, 0x19, 0x00, 0x00, 0x00 };
+
+/* Frames */
+
+/* Fill in the IPv4 header checksum and the TCP or UDP checksum */
+static void ipv4_fix_csums(uint8_t *f)
+{
+    uint8_t *ip = f + IP_OFF;
+    size_t ihl = (ip[0] & 0xf) * 4;
+    size_t l4len = lduw_be_p(ip + 2) - ihl;
+    uint8_t *l4 = ip + ihl;
+    size_t cso = ip[9] == 6 ? 16 : 6;
+    uint16_t sum;
+
+    g_assert(ip[9] == 6 || ip[9] == 17);
+    stw_be_p(ip + 10, 0);
+    stw_be_p(ip + 10, ~csum_fold(csum_add(0, ip, ihl)));
+    stw_be_p(l4 + cso, 0);
+    sum = ~csum_fold(pseudo_sum(ip, ip[9], l4len) + csum_add(0, l4, l4len));
+    stw_be_p(l4 + cso, ip[9] == 17 && !sum ? 0xffff : sum);
+}
+
+/* A TCP or UDP frame over IPv4 with correct checksums */
+static size_t make_ipv4_ok(uint8_t *f, uint8_t proto, size_t payload,
+                           unsigned seed)
+{
+    size_t len = make_ipv4(f, proto, payload, seed);
+
+    ipv4_fix_csums(f);
+    return len;
+}
+
+/* fe80::1 -> fe80::2, TCP or UDP, ports 1234 -> 5678, correct checksum */
+static size_t make_ipv6(uint8_t *f, uint8_t proto, size_t payload,
+                        unsigned seed)
+{
+    size_t l4len = proto == 6 ? 20 : 8;
+    size_t len = IP_OFF + 40 + l4len + payload;
+    uint8_t *ip = f + IP_OFF, *l4 = ip + 40;
+    uint32_t sum;
+    uint16_t cs;
+
+    make_frame(f, len, bcast_mac, seed);
+    stw_be_p(f + 12, 0x86dd);
+    memset(ip, 0, 40);
+    ip[0] = 0x60;
+    stw_be_p(ip + 4, l4len + payload);
+    ip[6] = proto;
+    ip[7] = 64;
+    stw_be_p(ip + 8, 0xfe80);
+    ip[23] = 1;
+    stw_be_p(ip + 24, 0xfe80);
+    ip[39] = 2;
+    memset(l4, 0, l4len);
+    stw_be_p(l4, 1234);
+    stw_be_p(l4 + 2, 5678);
+    if (proto == 6) {
+        stl_be_p(l4 + 4, 1000);
+        l4[12] = 5 << 4;
+        l4[13] = 0x18;
+        stw_be_p(l4 + 14, 0x2000);
+    } else {
+        stw_be_p(l4 + 4, l4len + payload);
+    }
+    sum = csum_add(0, ip + 8, 32) + proto + l4len + payload +
+          csum_add(0, l4, l4len + payload);
+    cs = ~csum_fold(sum);
+    stw_be_p(l4 + (proto == 6 ? 16 : 6), proto == 17 && !cs ? 0xffff : cs);
+    return len;
+}
+
+/* A frame of some other EtherType */
+static size_t make_etype(uint8_t *f, const uint8_t *dst, uint16_t etype,
+                         unsigned seed)
+{
+    make_frame(f, 96, dst, seed);
+    stw_be_p(f + 12, etype);
+    return 96;
+}
+
+/* A PTPv2 message header (IEEE 1588-2008 13.3), the body all zeroes */
+static void ptp_msg(uint8_t *p, uint8_t type, uint16_t seq)
+{
+    memset(p, 0, PTP_MSG_LEN);
+    p[0] = type;                    /* transportSpecific 0 */
+    p[1] = 2;                       /* versionPTP */
+    stw_be_p(p + 2, PTP_MSG_LEN);
+    stw_be_p(p + 30, seq);
+    p[32] = type == PTP_SYNC ? 0 : 2;   /* controlField */
+}
+
+/* PTP over Ethernet, to the PTP multicast address */
+static size_t make_ptp_l2(uint8_t *f, uint8_t type, uint16_t seq)
+{
+    size_t len = FRAME_HDR_LEN + PTP_MSG_LEN + 6;
+
+    make_frame(f, len, ptp_mac, seq);
+    stw_be_p(f + 12, ETH_P_PTP);
+    ptp_msg(f + FRAME_HDR_LEN, type, seq);
+    return len;
+}
+
+/* PTP over UDP/IPv4 (or another IP protocol) */
+static size_t make_ptp_l4(uint8_t *f, uint8_t proto, uint16_t sport,
+                          uint16_t dport, uint16_t seq)
+{
+    size_t len = make_ipv4(f, proto, PTP_MSG_LEN, seq);
+    size_t l4len = proto == 6 ? 20 : 8;
+
+    stw_be_p(f + L4_OFF, sport);
+    stw_be_p(f + L4_OFF + 2, dport);
+    ptp_msg(f + L4_OFF + l4len, PTP_SYNC, seq);
+    ipv4_fix_csums(f);
+    return len;
+}
+
+/* Receive helpers */
+
+/* The four dwords of descriptor @idx as the device left them */
+static void desc_read(QIgb *d, QIgbRing *r, uint32_t idx, uint32_t wb[4])
+{
+    int i;
+
+    qtest_memread(qigb_qts(d), r->desc + (uint64_t)idx * IGB_DESC_SIZE, wb,
+                  4 * sizeof(uint32_t));
+    for (i = 0; i < 4; i++) {
+        wb[i] = le32_to_cpu(wb[i]);
+    }
+}
+
+/*
+ * Send @f; it must arrive whole in the next descriptor of @r.  Returns
+ * what qigb_rx_poll() saw, with the raw write-back in @wb, and gives the
+ * descriptor back to the device.
+ */
+static QIgbRxInfo rx_wb(QIgb *d, IgbEnv *env, QIgbRing *r, const uint8_t *f,
+                        size_t len, uint32_t wb[4])
+{
+    g_autofree uint8_t *got = g_malloc(len);
+    QIgbRxInfo info;
+
+    sock_send_frame(env->sv[0], f, len);
+    g_assert_true(qigb_rx_wait(d, r, &info));
+    g_assert_cmpuint(info.length, ==, len);
+    g_assert_cmphex(info.status & (IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP), ==,
+                    IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP);
+    qtest_memread(qigb_qts(d), info.buf, got, len);
+    g_assert_cmpmem(got, len, f, len);
+    desc_read(d, r, info.index, wb);
+    qigb_rx_post(d, r, 1);
+    return info;
+}
+
+/* ------------------------------------------------------------------ */
+/* Receive checksum offload */
+
+enum {
+    CS_TCP,             /* good IPv4/TCP */
+    CS_UDP,             /* good IPv4/UDP */
+    CS_BAD_IP,          /* IPv4 header checksum wrong, TCP fine */
+    CS_BAD_TCP,         /* TCP checksum wrong, IPv4 header fine */
+    CS_BAD_UDP,         /* UDP checksum wrong */
+    CS_RAW,             /* not IP */
+};
+
+static size_t csum_frame(uint8_t *f, int kind, unsigned seed)
+{
+    size_t len;
+
+    switch (kind) {
+    case CS_RAW:
+        return make_etype(f, bcast_mac, TEST_ETHERTYPE, seed);
+    case CS_UDP:
+    case CS_BAD_UDP:
+        len = make_ipv4_ok(f, 17, 100, seed);
+        break;
+    default:
+        len = make_ipv4_ok(f, 6, 100, seed);
+        break;
+    }
+    if (kind == CS_BAD_IP) {
+        f[IP_OFF + 8]--;            /* TTL: not in the TCP pseudo header */
+    } else if (kind == CS_BAD_TCP || kind == CS_BAD_UDP) {
+        f[len - 1] ^= 0xff;         /* payload */
+    }
+    return len;
+}
+
+/* Advanced descriptors: @sta and @err (advanced positions) for the frame */
+static void csum_adv(QIgb *d, IgbEnv *env, QIgbRing *r, uint32_t rxcsum,
+                     int kind, uint32_t sta, uint32_t err)
+{
+    const uint32_t all = RXD_IPCS | RXD_L4CS | RXD_UDPCS;
+    uint8_t f[200];
+    size_t len = csum_frame(f, kind, kind + 1);
+    uint32_t wb[4];
+    QIgbRxInfo info;
+
+    qigb_wr(d, IGB_RXCSUM, rxcsum);
+    info = rx_wb(d, env, r, f, len, wb);
+    g_test_message("RXCSUM %03x, frame kind %d: status/error %08x", rxcsum,
+                   kind, info.status);
+    if (kind == CS_UDP || kind == CS_BAD_UDP) {
+        /* L4I/TCPCS may or may not come with UDPCS: not checked */
+        g_assert_cmphex(info.status & (all & ~RXD_L4CS), ==, sta);
+    } else {
+        g_assert_cmphex(info.status & all, ==, sta);
+    }
+    g_assert_cmphex(info.status & RXD_ADV_ERRS, ==, err);
+}
+
+static void test_rx_csum(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const uint32_t both = RXCS_IPOFL | RXCS_TUOFL;
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 16, 2048, true);
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+
+    /* Both offloads on */
+    csum_adv(d, env, &r, both, CS_TCP, RXD_IPCS | RXD_L4CS, 0);
+    csum_adv(d, env, &r, both, CS_UDP, RXD_IPCS | RXD_UDPCS, 0);
+    csum_adv(d, env, &r, both, CS_BAD_IP, RXD_IPCS | RXD_L4CS, RXD_ADV_IPE);
+    csum_adv(d, env, &r, both, CS_BAD_TCP, RXD_IPCS | RXD_L4CS,
+             RXD_ADV_TCPE);
+    csum_adv(d, env, &r, both, CS_BAD_UDP, RXD_IPCS | RXD_UDPCS,
+             RXD_ADV_TCPE);
+    csum_adv(d, env, &r, both, CS_RAW, 0, 0);
+
+    /* Each one alone */
+    csum_adv(d, env, &r, RXCS_IPOFL, CS_TCP, RXD_IPCS, 0);
+    csum_adv(d, env, &r, RXCS_IPOFL, CS_BAD_IP, RXD_IPCS, RXD_ADV_IPE);
+    csum_adv(d, env, &r, RXCS_IPOFL, CS_BAD_TCP, RXD_IPCS, 0);
+    csum_adv(d, env, &r, RXCS_TUOFL, CS_TCP, RXD_L4CS, 0);
+    csum_adv(d, env, &r, RXCS_TUOFL, CS_BAD_TCP, RXD_L4CS, RXD_ADV_TCPE);
+    csum_adv(d, env, &r, RXCS_TUOFL, CS_BAD_IP, RXD_L4CS, 0);
+
+    /* Both off: nothing is checked, nothing reported */
+    csum_adv(d, env, &r, 0, CS_TCP, 0, 0);
+    csum_adv(d, env, &r, 0, CS_UDP, 0, 0);
+    csum_adv(d, env, &r, 0, CS_BAD_IP, 0, 0);
+    csum_adv(d, env, &r, 0, CS_BAD_TCP, 0, 0);
+    qigb_ring_free(d, &r);
+}
+
+/* Legacy descriptors: status byte and errors byte (bits 15:8) */
+static void csum_legacy(QIgb *d, IgbEnv *env, QIgbRing *r, uint32_t rxcsum,
+                        int kind, uint32_t sta, uint32_t err)
+{
+    const uint32_t all = RXD_IXSM | RXD_IPCS | RXD_L4CS | RXD_UDPCS;
+    uint8_t f[200];
+    size_t len = csum_frame(f, kind, kind + 1);
+    uint32_t wb[4];
+    QIgbRxInfo info;
+
+    qigb_wr(d, IGB_RXCSUM, rxcsum);
+    info = rx_wb(d, env, r, f, len, wb);
+    g_test_message("RXCSUM %03x, frame kind %d: status %02x errors %02x",
+                   rxcsum, kind, info.status & 0xff, info.status >> 8);
+    if (kind == CS_UDP || kind == CS_BAD_UDP) {
+        g_assert_cmphex(info.status & (all & ~RXD_L4CS), ==, sta);
+    } else {
+        g_assert_cmphex(info.status & all, ==, sta);
+    }
+    g_assert_cmphex(info.status & RXD_LEG_ERRS, ==, err);
+}
+
+static void test_rx_csum_legacy(void *obj, void *data,
+                                QGuestAllocator *alloc)
+{
+    const uint32_t both = RXCS_IPOFL | RXCS_TUOFL;
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 16, 2048, false);
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+
+    csum_legacy(d, env, &r, both, CS_TCP, RXD_IPCS | RXD_L4CS, 0);
+    csum_legacy(d, env, &r, both, CS_UDP, RXD_IPCS | RXD_UDPCS, 0);
+    csum_legacy(d, env, &r, both, CS_BAD_IP, RXD_IPCS | RXD_L4CS,
+                RXD_LEG_IPE);
+    csum_legacy(d, env, &r, both, CS_BAD_TCP, RXD_IPCS | RXD_L4CS,
+                RXD_LEG_TCPE);
+    csum_legacy(d, env, &r, both, CS_BAD_UDP, RXD_IPCS | RXD_UDPCS,
+                RXD_LEG_TCPE);
+    /* Nothing checked: IXSM says to ignore the (absent) results */
+    csum_legacy(d, env, &r, both, CS_RAW, RXD_IXSM, 0);
+    csum_legacy(d, env, &r, 0, CS_TCP, RXD_IXSM, 0);
+    csum_legacy(d, env, &r, 0, CS_BAD_TCP, RXD_IXSM, 0);
+    csum_legacy(d, env, &r, 0, CS_BAD_IP, RXD_IXSM, 0);
+    qigb_ring_free(d, &r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Packet type and the RSS hash in the advanced write-back */
+
+static void pkt_type_expect(QIgb *d, IgbEnv *env, QIgbRing *r,
+                            const uint8_t *f, size_t len, uint32_t type)
+{
+    uint32_t wb[4];
+
+    rx_wb(d, env, r, f, len, wb);
+    g_test_message("dword 0 %08x, packet type 0x%x expected", wb[0], type);
+    g_assert_cmphex(WB_PKT_TYPE(wb[0]), ==, type);
+}
+
+/* Send @f, return the write-back's dword 1 and its RSS type */
+static uint32_t rss_dword1(QIgb *d, IgbEnv *env, QIgbRing *r,
+                           const uint8_t *f, size_t len, uint32_t *type)
+{
+    uint32_t wb[4];
+
+    rx_wb(d, env, r, f, len, wb);
+    *type = WB_RSS_TYPE(wb[0]);
+    return wb[1];
+}
+
+static void test_rx_pkt_type(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint8_t f[300], f2[300];
+    uint32_t hash, hash2, dw1, type;
+    size_t len, len2;
+    int i;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 16, 2048, true);
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+
+    len = make_ipv4_ok(f, 6, 100, 1);
+    pkt_type_expect(d, env, &r, f, len, PKT_IPV4 | PKT_TCP);
+    len = make_ipv4_ok(f, 17, 100, 2);
+    pkt_type_expect(d, env, &r, f, len, PKT_IPV4 | PKT_UDP);
+    len = make_ipv4(f, 1, 100, 3);          /* ICMP: IPv4 only */
+    stw_be_p(f + IP_OFF + 10, ~csum_fold(csum_add(0, f + IP_OFF, 20)));
+    pkt_type_expect(d, env, &r, f, len, PKT_IPV4);
+    len = make_ipv6(f, 6, 100, 4);
+    pkt_type_expect(d, env, &r, f, len, PKT_IPV6 | PKT_TCP);
+    len = make_ipv6(f, 17, 100, 5);
+    pkt_type_expect(d, env, &r, f, len, PKT_IPV6 | PKT_UDP);
+    len = make_etype(f, bcast_mac, TEST_ETHERTYPE, 6);
+    pkt_type_expect(d, env, &r, f, len, 0);
+
+    /* RSS over IPv4 and IPv4/TCP, every RETA entry on queue 0 */
+    for (i = 0; i < 32; i++) {
+        qigb_wr(d, OF_RETA(i), 0);
+    }
+    for (i = 0; i < 10; i++) {
+        qigb_wr(d, OF_RSSRK(i), 0x6d5a56da ^ (0x01010101u * i * 37));
+    }
+    qigb_wr(d, OF_MRQC, OF_MRQC_RSS_V4);
+
+    /* PCSD: dword 1 holds the hash, the same for the same flow */
+    qigb_wr(d, IGB_RXCSUM, RXCS_IPOFL | RXCS_TUOFL | RXCS_PCSD);
+    len = make_ipv4_ok(f, 6, 100, 7);
+    len2 = make_ipv4_ok(f2, 6, 100, 8);
+    stw_be_p(f2 + L4_OFF, 4321);            /* another flow */
+    ipv4_fix_csums(f2);
+    hash = rss_dword1(d, env, &r, f, len, &type);
+    g_test_message("TCP hash %08x, type %u", hash, type);
+    g_assert_cmphex(hash, !=, 0);
+    g_assert_cmpuint(type, ==, 1);          /* IPv4/TCP */
+    g_assert_cmphex(rss_dword1(d, env, &r, f, len, &type), ==, hash);
+    hash2 = rss_dword1(d, env, &r, f2, len2, &type);
+    g_test_message("other flow: hash %08x", hash2);
+    g_assert_cmphex(hash2, !=, 0);
+    g_assert_cmphex(hash2, !=, hash);
+
+    /* Without PCSD dword 1 is the IP ID and packet checksum: no hash */
+    qigb_wr(d, IGB_RXCSUM, RXCS_IPOFL | RXCS_TUOFL);
+    dw1 = rss_dword1(d, env, &r, f, len, &type);
+    g_test_message("without PCSD: dword 1 %08x", dw1);
+    g_assert_cmphex(dw1, !=, hash);
+    dw1 = rss_dword1(d, env, &r, f2, len2, &type);
+    g_assert_cmphex(dw1, !=, hash2);
+    qigb_ring_free(d, &r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Queue steering: EtherType, SYN and 5-tuple filters */
+
+#define STEER_QUEUES        4
+
+typedef struct SteerWait {
+    QIgbRing *r;
+    QIgbRxInfo info;
+    int q;
+} SteerWait;
+
+static bool steer_rx_any(QIgb *d, void *opaque)
+{
+    SteerWait *w = opaque;
+
+    for (w->q = 0; w->q < STEER_QUEUES; w->q++) {
+        if (qigb_rx_poll(d, &w->r[w->q], &w->info)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* @f must land whole in queue @q and nowhere else; returns its status */
+static uint32_t steer_expect(QIgb *d, IgbEnv *env, QIgbRing *r,
+                             const uint8_t *f, size_t len, int q)
+{
+    g_autofree uint8_t *got = g_malloc(len);
+    SteerWait w = { .r = r };
+    QIgbRxInfo info;
+    int i;
+
+    sock_send_frame(env->sv[0], f, len);
+    g_assert_true(qigb_wait_for(d, steer_rx_any, &w));
+    g_assert_cmpint(w.q, ==, q);
+    g_assert_cmpuint(w.info.length, ==, len);
+    qtest_memread(qigb_qts(d), w.info.buf, got, len);
+    g_assert_cmpmem(got, len, f, len);
+    qigb_rx_post(d, &r[q], 1);
+    settle(d, 5);
+    for (i = 0; i < STEER_QUEUES; i++) {
+        g_assert_false(qigb_rx_poll(d, &r[i], &info));
+    }
+    return w.info.status;
+}
+
+/* UDP 10.0.0.1:1234 -> 10.0.0.2:5678 with one field changed */
+static size_t tuple_frame(uint8_t *f, uint8_t proto, uint32_t src,
+                          uint32_t dst, uint16_t sport, uint16_t dport)
+{
+    size_t len = make_ipv4(f, proto, 40, sport ^ dport);
+
+    stl_be_p(f + IP_OFF + 12, src);
+    stl_be_p(f + IP_OFF + 16, dst);
+    stw_be_p(f + L4_OFF, sport);
+    stw_be_p(f + L4_OFF + 2, dport);
+    ipv4_fix_csums(f);
+    return len;
+}
+
+/* IPv4/TCP with the given flags (SYN 0x02, ACK 0x10) */
+static size_t tcp_frame(uint8_t *f, uint8_t flags, unsigned seed)
+{
+    size_t len = make_ipv4(f, 6, 20, seed);
+
+    f[L4_OFF + 13] = flags;
+    ipv4_fix_csums(f);
+    return len;
+}
+
+#define T_SRC   0x0a000001      /* 10.0.0.1 */
+#define T_DST   0x0a000002
+#define T_SPORT 1234
+#define T_DPORT 5678
+
+static void test_rx_steering(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r[STEER_QUEUES];
+    uint8_t f[200];
+    uint32_t ftqf;
+    size_t len;
+    int i;
+
+    igb_init(d);
+    for (i = 0; i < STEER_QUEUES; i++) {
+        qigb_ring_init(d, &r[i], true, i, 16, 2048, true);
+        qigb_rx_start(d, &r[i], 0, 0);
+        qigb_rx_post(d, &r[i], r[i].count - 1);
+    }
+    qigb_wr(d, OF_MRQC, 0);
+
+    /* No filter set: everything in queue 0 */
+    len = make_etype(f, bcast_mac, ETH_P_PTP, 1);
+    steer_expect(d, env, r, f, len, 0);
+    len = tcp_frame(f, 0x02, 2);
+    steer_expect(d, env, r, f, len, 0);
+    len = tuple_frame(f, 17, T_SRC, T_DST, T_SPORT, T_DPORT);
+    steer_expect(d, env, r, f, len, 0);
+
+    /* EtherType filter: 0x88F7 to queue 2 */
+    qigb_wr(d, ETQF(1), ETQF_FILTER_EN | ETQF_QUEUE_EN | ETQF_QUEUE(2) |
+            ETH_P_PTP);
+    len = make_etype(f, bcast_mac, ETH_P_PTP, 3);
+    steer_expect(d, env, r, f, len, 2);
+    len = make_etype(f, bcast_mac, TEST_ETHERTYPE, 4);
+    steer_expect(d, env, r, f, len, 0);
+    len = tuple_frame(f, 17, T_SRC, T_DST, T_SPORT, T_DPORT);
+    steer_expect(d, env, r, f, len, 0);
+    /* Without QUEUE_EN the filter matches but does not steer */
+    qigb_wr(d, ETQF(1), ETQF_FILTER_EN | ETQF_QUEUE(2) | ETH_P_PTP);
+    len = make_etype(f, bcast_mac, ETH_P_PTP, 5);
+    steer_expect(d, env, r, f, len, 0);
+    /* Without FILTER_EN there is no filter */
+    qigb_wr(d, ETQF(1), ETQF_QUEUE_EN | ETQF_QUEUE(2) | ETH_P_PTP);
+    steer_expect(d, env, r, f, len, 0);
+    qigb_wr(d, ETQF(1), 0);
+
+    /* SYN filter: SYN to queue 3, the rest of the flow is not steered */
+    qigb_wr(d, SYNQF, SYNQF_EN | SYNQF_QUEUE(3));
+    len = tcp_frame(f, 0x02, 6);
+    steer_expect(d, env, r, f, len, 3);
+    len = tcp_frame(f, 0x10, 7);
+    steer_expect(d, env, r, f, len, 0);
+    len = tcp_frame(f, 0x18, 8);
+    steer_expect(d, env, r, f, len, 0);
+    len = tuple_frame(f, 17, T_SRC, T_DST, T_SPORT, T_DPORT);
+    steer_expect(d, env, r, f, len, 0);
+    qigb_wr(d, SYNQF, SYNQF_QUEUE(3));      /* not enabled */
+    len = tcp_frame(f, 0x02, 9);
+    steer_expect(d, env, r, f, len, 0);
+    qigb_wr(d, SYNQF, 0);
+
+    /*
+     * 5-tuple filter 2: UDP 10.0.0.1:1234 -> 10.0.0.2:5678 to queue 1.
+     * Addresses and ports in network byte order, as DPDK's
+     * igb_add_5tuple_filter_82576() writes them; IMIREXT bypasses the
+     * size and TCP flag checks.
+     */
+    qigb_wr(d, SAQF(2), bswap32(T_SRC));
+    qigb_wr(d, DAQF(2), bswap32(T_DST));
+    qigb_wr(d, SPQF(2), bswap16(T_SPORT));
+    qigb_wr(d, IMIR(2), bswap16(T_DPORT));
+    qigb_wr(d, IMIREXT(2), IMIREXT_SIZE_BP | IMIREXT_CTRL_BP);
+    ftqf = 17 | FTQF_QUEUE_EN | FTQF_QUEUE(1) | FTQF_VF_BP;
+    qigb_wr(d, FTQF(2), ftqf);
+    len = tuple_frame(f, 17, T_SRC, T_DST, T_SPORT, T_DPORT);
+    steer_expect(d, env, r, f, len, 1);
+    /* Any one field different: not steered */
+    len = tuple_frame(f, 6, T_SRC, T_DST, T_SPORT, T_DPORT);
+    steer_expect(d, env, r, f, len, 0);
+    len = tuple_frame(f, 17, T_SRC + 8, T_DST, T_SPORT, T_DPORT);
+    steer_expect(d, env, r, f, len, 0);
+    len = tuple_frame(f, 17, T_SRC, T_DST + 0x100, T_SPORT, T_DPORT);
+    steer_expect(d, env, r, f, len, 0);
+    len = tuple_frame(f, 17, T_SRC, T_DST, T_SPORT + 1, T_DPORT);
+    steer_expect(d, env, r, f, len, 0);
+    len = tuple_frame(f, 17, T_SRC, T_DST, T_SPORT, T_DPORT + 0x100);
+    steer_expect(d, env, r, f, len, 0);
+    /* Ports with their bytes swapped are other ports */
+    len = tuple_frame(f, 17, T_SRC, T_DST, bswap16(T_SPORT),
+                      bswap16(T_DPORT));
+    steer_expect(d, env, r, f, len, 0);
+
+    /* Bypassed fields match anything */
+    qigb_wr(d, IMIR(2), bswap16(T_DPORT) | IMIR_PORT_BP);
+    len = tuple_frame(f, 17, T_SRC, T_DST, T_SPORT, T_DPORT + 0x100);
+    steer_expect(d, env, r, f, len, 1);
+    len = tuple_frame(f, 17, T_SRC, T_DST, T_SPORT + 1, T_DPORT);
+    steer_expect(d, env, r, f, len, 0);
+    ftqf |= FTQF_SRC_PORT_BP;
+    qigb_wr(d, FTQF(2), ftqf);
+    steer_expect(d, env, r, f, len, 1);
+    len = tuple_frame(f, 6, T_SRC, T_DST, T_SPORT, T_DPORT);
+    steer_expect(d, env, r, f, len, 0);
+    ftqf |= FTQF_PROTO_BP;
+    qigb_wr(d, FTQF(2), ftqf);
+    steer_expect(d, env, r, f, len, 1);
+    len = tuple_frame(f, 17, T_SRC + 8, T_DST + 0x100, T_SPORT, T_DPORT);
+    steer_expect(d, env, r, f, len, 0);
+    ftqf |= FTQF_SRC_ADDR_BP;
+    qigb_wr(d, FTQF(2), ftqf);
+    steer_expect(d, env, r, f, len, 0);
+    ftqf |= FTQF_DST_ADDR_BP;
+    qigb_wr(d, FTQF(2), ftqf);
+    steer_expect(d, env, r, f, len, 1);
+    /* Without QUEUE_EN nothing is steered */
+    qigb_wr(d, FTQF(2), ftqf & ~FTQF_QUEUE_EN);
+    steer_expect(d, env, r, f, len, 0);
+
+    for (i = 0; i < STEER_QUEUES; i++) {
+        qigb_ring_free(d, &r[i]);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* IEEE 1588: the clock */
+
+/* SYSTIML first: reading it latches SYSTIMH */
+static uint64_t systim_read(QIgb *d)
+{
+    uint32_t lo = qigb_rd(d, SYSTIML);
+
+    return (uint64_t)qigb_rd(d, SYSTIMH) << 32 | lo;
+}
+
+static void systim_write(QIgb *d, uint64_t t)
+{
+    qigb_wr(d, SYSTIML, (uint32_t)t);
+    qigb_wr(d, SYSTIMH, t >> 32);
+}
+
+/* @got is @want give or take @slack (one or two clock increments) */
+static void assert_near(uint64_t got, uint64_t want, uint64_t slack)
+{
+    if (got + slack < want || got > want + slack) {
+        g_test_message("0x%" PRIx64 " is not within 0x%" PRIx64 " of 0x%"
+                       PRIx64, got, slack, want);
+    }
+    g_assert_cmphex(got + slack, >=, want);
+    g_assert_cmphex(got, <=, want + slack);
+}
+
+/* SYSTIM after @ns more nanoseconds of virtual time */
+static uint64_t systim_after(QIgb *d, int64_t ns)
+{
+    qtest_clock_step(qigb_qts(d), ns);
+    return systim_read(d);
+}
+
+static void test_ptp_clock(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const uint64_t inc = 16 * SYSTIM_PER_NS;    /* one 16 ns increment */
+    const uint64_t base = 0x0000012389abcdefull;
+    QIgb *d = obj;
+    uint64_t t0, t1;
+    uint32_t lo, hi;
+
+    igb_init(d);
+    qigb_wr(d, TIMINCA, TIMINCA_82576);
+
+    /* Writing SYSTIML, then SYSTIMH sets the clock */
+    systim_write(d, base);
+    assert_near(systim_read(d), base, inc);
+
+    /* It runs with the (virtual) time: 2^19 per nanosecond */
+    t0 = systim_read(d);
+    t1 = systim_after(d, 1000 * 1000);
+    g_test_message("SYSTIM %" PRIx64 " -> %" PRIx64 " in 1 ms", t0, t1);
+    assert_near(t1 - t0, 1000 * 1000 * SYSTIM_PER_NS, inc);
+    t0 = t1;
+    t1 = systim_after(d, 12345 * 16);
+    assert_near(t1 - t0, 12345 * 16 * SYSTIM_PER_NS, inc);
+
+    /* Reading SYSTIML latches SYSTIMH (which moves every 8.192 us) */
+    t0 = systim_read(d);
+    lo = qigb_rd(d, SYSTIML);
+    qtest_clock_step(qigb_qts(d), 100 * 1000);
+    hi = qigb_rd(d, SYSTIMH);
+    assert_near((uint64_t)hi << 32 | lo, t0, inc);
+    t1 = systim_read(d);
+    assert_near(t1 - t0, 100 * 1000 * SYSTIM_PER_NS, inc);
+    g_assert_cmphex(t1 >> 32, >, hi);
+
+    /* 1.5 times the increment value: 1.5 times as fast */
+    qigb_wr(d, TIMINCA, TIMINCA_PERIOD(1) | 24u << 19);
+    t0 = systim_read(d);
+    t1 = systim_after(d, 1000 * 1000);
+    assert_near(t1 - t0, 1500 * 1000 * SYSTIM_PER_NS, 2 * inc);
+    /* Increments every 32 ns instead of 16: half as fast */
+    qigb_wr(d, TIMINCA, TIMINCA_PERIOD(2) | 16u << 19);
+    t0 = systim_read(d);
+    t1 = systim_after(d, 1000 * 1000);
+    assert_near(t1 - t0, 1000 * 1000 / 2 * SYSTIM_PER_NS, inc);
+
+    /* TIMADJ adds (sign clear) or subtracts (sign set) its value once */
+    qigb_wr(d, TIMINCA, TIMINCA_82576);
+    systim_write(d, base);
+    qigb_wr(d, TIMADJL, 0x12345678);
+    qigb_wr(d, TIMADJH, 0x2);
+    t1 = systim_after(d, 1000 * 1000);
+    assert_near(t1, base + 0x212345678ull + 1000 * 1000 * SYSTIM_PER_NS,
+                2 * inc);
+    t0 = t1;
+    t1 = systim_after(d, 1000 * 1000);
+    assert_near(t1 - t0, 1000 * 1000 * SYSTIM_PER_NS, inc);
+    systim_write(d, base);
+    qigb_wr(d, TIMADJL, 0x10000000);
+    qigb_wr(d, TIMADJH, TIMADJ_SIGN | 0x1);
+    t1 = systim_after(d, 1000 * 1000);
+    assert_near(t1, base - 0x110000000ull + 1000 * 1000 * SYSTIM_PER_NS,
+                2 * inc);
+    t0 = t1;
+    t1 = systim_after(d, 1000 * 1000);
+    assert_near(t1 - t0, 1000 * 1000 * SYSTIM_PER_NS, inc);
+}
+
+/* ------------------------------------------------------------------ */
+/* IEEE 1588: receive and transmit time stamps */
+
+static bool rx_stamp_valid(QIgb *d)
+{
+    return qigb_rd(d, TSYNCRXCTL) & TSYNC_VALID;
+}
+
+/* Read RXSTMPL, then RXSTMPH (which lets the next frame be stamped) */
+static uint64_t rx_stamp(QIgb *d)
+{
+    uint32_t lo = qigb_rd(d, RXSTMPL);
+
+    return (uint64_t)qigb_rd(d, RXSTMPH) << 32 | lo;
+}
+
+/*
+ * Send @f (all of it must arrive in @r); with @stamped the descriptor
+ * must carry TS and RXSTMP a time between sending and seeing it, which
+ * this reads (unlocking the next stamp).  Without, neither TS nor VALID.
+ */
+static void ptp_rx_expect(QIgb *d, IgbEnv *env, QIgbRing *r,
+                          const uint8_t *f, size_t len, bool stamped)
+{
+    uint64_t t0, t1, ts;
+    QIgbRxInfo info;
+    uint32_t wb[4];
+
+    t0 = systim_after(d, 1000 * 1000);
+    info = rx_wb(d, env, r, f, len, wb);
+    t1 = systim_read(d);
+    if (!stamped) {
+        if ((info.status & RXD_TS) || rx_stamp_valid(d)) {
+            /* fail, but unlock RXSTMP so that the test can go on */
+            g_test_message("frame stamped: status %08x, TSYNCRXCTL %08x",
+                           info.status, qigb_rd(d, TSYNCRXCTL));
+            g_test_fail();
+            rx_stamp(d);
+        }
+        return;
+    }
+    g_assert_cmphex(info.status & RXD_TS, ==, RXD_TS);
+    g_assert_true(rx_stamp_valid(d));
+    ts = rx_stamp(d);
+    g_test_message("RX stamp %" PRIx64 " in [%" PRIx64 ", %" PRIx64 "]", ts,
+                   t0, t1);
+    g_assert_cmphex(ts, >=, t0);
+    g_assert_cmphex(ts, <=, t1);
+    g_assert_false(rx_stamp_valid(d));
+}
+
+static void test_ptp_rx(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint8_t f[200];
+    uint64_t t0, t1, ts;
+    uint32_t lo, wb[4];
+    QIgbRxInfo info;
+    size_t len;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 16, 2048, true);
+    qigb_rx_start(d, &r, IGB_RCTL_MPE, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+    qigb_wr(d, TIMINCA, TIMINCA_82576);
+    systim_write(d, 1ull << 40);
+
+    /*
+     * As igb_ptp_set_timestamp_mode() sets up HWTSTAMP_FILTER_PTP_V2_EVENT
+     * on the 82576: EtherType filter 3 for PTP over Ethernet, 5-tuple
+     * filter 3 for UDP from and to port 319.
+     */
+    qigb_wr(d, TSYNCRXCTL, TSYNC_ENABLED | TSYNCRXCTL_EVENT_V2);
+    qigb_wr(d, TSYNCRXCFG, 0);
+    qigb_wr(d, ETQF(3), ETQF_FILTER_EN | ETQF_1588 | ETH_P_PTP);
+    qigb_wr(d, IMIR(3), bswap16(PTP_EV_PORT));
+    qigb_wr(d, IMIREXT(3), IMIREXT_SIZE_BP | IMIREXT_CTRL_BP);
+    qigb_wr(d, SPQF(3), bswap16(PTP_EV_PORT));
+    qigb_wr(d, FTQF(3), 17 | FTQF_VF_BP | FTQF_1588 | FTQF_SRC_ADDR_BP |
+            FTQF_DST_ADDR_BP);
+    rx_stamp(d);
+    g_assert_false(rx_stamp_valid(d));
+
+    /* Not PTP: not stamped */
+    len = make_etype(f, bcast_mac, TEST_ETHERTYPE, 1);
+    ptp_rx_expect(d, env, &r, f, len, false);
+    len = make_ipv4_ok(f, 17, 60, 2);
+    ptp_rx_expect(d, env, &r, f, len, false);
+
+    /* A Sync over Ethernet is */
+    len = make_ptp_l2(f, PTP_SYNC, 3);
+    ptp_rx_expect(d, env, &r, f, len, true);
+
+    /* While VALID is set, the next one is not; reading RXSTMPL is not enough */
+    t0 = systim_after(d, 1000 * 1000);
+    rx_wb(d, env, &r, f, len, wb);
+    t1 = systim_read(d);
+    g_assert_cmphex(wb[2] & RXD_TS, ==, RXD_TS);
+    g_assert_true(rx_stamp_valid(d));
+    lo = qigb_rd(d, RXSTMPL);
+    len = make_ptp_l2(f, PTP_SYNC, 4);
+    systim_after(d, 1000 * 1000);
+    info = rx_wb(d, env, &r, f, len, wb);
+    g_assert_cmphex(info.status & RXD_TS, ==, 0);
+    g_assert_true(rx_stamp_valid(d));
+    g_assert_cmphex(qigb_rd(d, RXSTMPL), ==, lo);
+    ts = rx_stamp(d);
+    g_assert_cmphex(ts, >=, t0);
+    g_assert_cmphex(ts, <=, t1);
+    g_assert_false(rx_stamp_valid(d));
+    /* ...after reading RXSTMPH it is */
+    len = make_ptp_l2(f, PTP_SYNC, 5);
+    ptp_rx_expect(d, env, &r, f, len, true);
+
+    /* PTP over UDP, port 319 to 319: stamped through the 5-tuple filter */
+    len = make_ptp_l4(f, 17, PTP_EV_PORT, PTP_EV_PORT, 6);
+    ptp_rx_expect(d, env, &r, f, len, true);
+    /* Another destination port, source port or protocol: not stamped */
+    len = make_ptp_l4(f, 17, PTP_EV_PORT, PTP_GEN_PORT, 7);
+    ptp_rx_expect(d, env, &r, f, len, false);
+    len = make_ptp_l4(f, 17, 1234, PTP_EV_PORT, 8);
+    ptp_rx_expect(d, env, &r, f, len, false);
+    len = make_ptp_l4(f, 6, PTP_EV_PORT, PTP_EV_PORT, 9);
+    ptp_rx_expect(d, env, &r, f, len, false);
+
+    /* Receive time stamping off: nothing is stamped */
+    qigb_wr(d, TSYNCRXCTL, TSYNCRXCTL_EVENT_V2);
+    len = make_ptp_l2(f, PTP_SYNC, 10);
+    ptp_rx_expect(d, env, &r, f, len, false);
+    len = make_ptp_l4(f, 17, PTP_EV_PORT, PTP_EV_PORT, 11);
+    ptp_rx_expect(d, env, &r, f, len, false);
+
+    /*
+     * Type "all V2 event messages": a Follow_Up is a general message, not
+     * an event (the reason igb_ptp.c reports HWTSTAMP_FILTER_PTP_V2_EVENT
+     * for the Sync and Delay_Req filters it is asked for).
+     */
+    qigb_wr(d, TSYNCRXCTL, TSYNC_ENABLED | TSYNCRXCTL_EVENT_V2);
+    len = make_ptp_l2(f, PTP_SYNC, 12);
+    ptp_rx_expect(d, env, &r, f, len, true);
+    len = make_ptp_l2(f, PTP_FOLLOW_UP, 13);
+    ptp_rx_expect(d, env, &r, f, len, false);
+    qigb_ring_free(d, &r);
+}
+
+static bool tx_stamp_valid(QIgb *d)
+{
+    return qigb_rd(d, TSYNCTXCTL) & TSYNC_VALID;
+}
+
+/* Send @f in one advanced data descriptor with @cmd added */
+static void ptp_tx(QIgb *d, IgbEnv *env, QIgbRing *r, const uint8_t *f,
+                   size_t len, uint32_t cmd)
+{
+    uint32_t idx = put_data(d, r, f, len, IGB_TXD_CMD_EOP | IGB_TXD_CMD_RS |
+                            cmd, len << IGB_ADVTXD_PAYLEN_SHIFT);
+
+    qigb_tx_kick(d, r);
+    sock_expect_frame(env->sv[0], f, len);
+    g_assert_true(qigb_tx_wait_dd(d, r, idx));
+}
+
+static void test_ptp_tx(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint8_t f[200];
+    uint64_t t0, t1, ts;
+    uint32_t lo;
+    size_t len;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, false, 0, 16, 2048, false);
+    qigb_tx_start(d, &r);
+    qigb_wr(d, TIMINCA, TIMINCA_82576);
+    systim_write(d, 1ull << 40);
+    qigb_wr(d, TSYNCTXCTL, TSYNC_ENABLED);
+    qigb_rd(d, TXSTMPL);
+    qigb_rd(d, TXSTMPH);
+    g_assert_false(tx_stamp_valid(d));
+    len = make_ptp_l2(f, PTP_SYNC, 1);
+
+    /* Without MAC_TSTAMP: not stamped */
+    ptp_tx(d, env, &r, f, len, 0);
+    g_assert_false(tx_stamp_valid(d));
+
+    /* With it: TXSTMP holds when it went, VALID is set */
+    t0 = systim_after(d, 1000 * 1000);
+    ptp_tx(d, env, &r, f, len, ADVTXD_MAC_TSTAMP);
+    t1 = systim_read(d);
+    g_assert_true(tx_stamp_valid(d));
+    lo = qigb_rd(d, TXSTMPL);
+
+    /* No other stamp while VALID is set */
+    systim_after(d, 1000 * 1000);
+    ptp_tx(d, env, &r, f, len, ADVTXD_MAC_TSTAMP);
+    g_assert_true(tx_stamp_valid(d));
+    g_assert_cmphex(qigb_rd(d, TXSTMPL), ==, lo);
+    ts = (uint64_t)qigb_rd(d, TXSTMPH) << 32 | lo;
+    g_test_message("TX stamp %" PRIx64 " in [%" PRIx64 ", %" PRIx64 "]", ts,
+                   t0, t1);
+    g_assert_cmphex(ts, >=, t0);
+    g_assert_cmphex(ts, <=, t1);
+    /* Reading TXSTMPH cleared VALID: the next one is stamped */
+    g_assert_false(tx_stamp_valid(d));
+    t0 = systim_after(d, 1000 * 1000);
+    ptp_tx(d, env, &r, f, len, ADVTXD_MAC_TSTAMP);
+    t1 = systim_read(d);
+    g_assert_true(tx_stamp_valid(d));
+    lo = qigb_rd(d, TXSTMPL);
+    ts = (uint64_t)qigb_rd(d, TXSTMPH) << 32 | lo;
+    g_assert_cmphex(ts, >=, t0);
+    g_assert_cmphex(ts, <=, t1);
+    g_assert_false(tx_stamp_valid(d));
+
+    /* Transmit time stamping off: nothing is stamped */
+    qigb_wr(d, TSYNCTXCTL, 0);
+    ptp_tx(d, env, &r, f, len, ADVTXD_MAC_TSTAMP);
+    g_assert_false(tx_stamp_valid(d));
+    qigb_ring_free(d, &r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Header split */
+
+#define HDR_BUF_SIZE        256
+
+/* Post @n descriptors with a packet and a header buffer each */
+static void split_post(QIgb *d, QIgbRing *r, const uint64_t *hbuf,
+                       uint32_t n)
+{
+    uint64_t q[2];
+
+    while (n--) {
+        q[0] = cpu_to_le64(r->bufs[r->tail]);
+        q[1] = cpu_to_le64(hbuf[r->tail]);
+        qtest_memwrite(qigb_qts(d), r->desc +
+                       (uint64_t)r->tail * IGB_DESC_SIZE, q, sizeof(q));
+        r->tail = (r->tail + 1) % r->count;
+    }
+    qigb_wr(d, IGB_RDT(r->queue), r->tail);
+}
+
+/*
+ * Send @f: its first @hlen bytes must land in the header buffer and the
+ * rest in the packet buffer (all of it with @hlen 0); the device must
+ * write nothing else into either buffer.
+ */
+static void split_expect(QIgb *d, IgbEnv *env, QIgbRing *r,
+                         const uint64_t *hbuf, const uint8_t *f, size_t len,
+                         size_t hlen)
+{
+    QTestState *qts = qigb_qts(d);
+    g_autofree uint8_t *got = g_malloc(r->buf_size);
+    uint8_t hgot[HDR_BUF_SIZE];
+    uint32_t idx = r->next, wb[4];
+    QIgbRxInfo info;
+    size_t i;
+
+    qtest_memset(qts, hbuf[idx], 0xa5, HDR_BUF_SIZE);
+    qtest_memset(qts, r->bufs[idx], 0xa5, r->buf_size);
+    sock_send_frame(env->sv[0], f, len);
+    g_assert_true(qigb_rx_wait(d, r, &info));
+    g_assert_cmpuint(info.index, ==, idx);
+    desc_read(d, r, idx, wb);
+    g_test_message("dword 0 %08x, length %u: %zu header bytes expected",
+                   wb[0], info.length, hlen);
+    g_assert_cmphex(info.status & (IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP), ==,
+                    IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP);
+    g_assert_cmpuint(WB_HDR_LEN(wb[0]), ==, hlen);
+    g_assert_cmphex(wb[0] & WB_SPH, ==, hlen ? WB_SPH : 0);
+    g_assert_cmpuint(info.length, ==, len - hlen);
+
+    qtest_memread(qts, hbuf[idx], hgot, sizeof(hgot));
+    g_assert_cmpmem(hgot, hlen, f, hlen);
+    for (i = hlen; i < sizeof(hgot); i++) {
+        g_assert_cmphex(hgot[i], ==, 0xa5);
+    }
+    qtest_memread(qts, r->bufs[idx], got, r->buf_size);
+    g_assert_cmpmem(got, len - hlen, f + hlen, len - hlen);
+    for (i = len - hlen; i < r->buf_size; i++) {
+        g_assert_cmphex(got[i], ==, 0xa5);
+    }
+    split_post(d, r, hbuf, 1);
+}
+
+static void test_rx_hdr_split(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const uint32_t srrctl = 2 | SRRCTL_BSIZEHDR(HDR_BUF_SIZE);
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint64_t hbuf[16];
+    uint8_t f[600];
+    size_t len;
+    uint32_t i;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, ARRAY_SIZE(hbuf), 2048, true);
+    for (i = 0; i < r.count; i++) {
+        hbuf[i] = guest_alloc(d->alloc, HDR_BUF_SIZE);
+    }
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_wr(d, IGB_SRRCTL(0), srrctl | SRRCTL_DESC_SPLIT);
+    split_post(d, &r, hbuf, r.count - 1);
+
+    /* TCP/IPv4: 14 + 20 + 20 header bytes */
+    len = make_ipv4_ok(f, 6, 300, 1);
+    split_expect(d, env, &r, hbuf, f, len, L4_OFF + 20);
+    /* UDP/IPv4: 14 + 20 + 8 */
+    len = make_ipv4_ok(f, 17, 300, 2);
+    split_expect(d, env, &r, hbuf, f, len, L4_OFF + 8);
+    /* TCP with 12 bytes of options (NOPs) */
+    len = make_ipv4(f, 6, 300, 3);
+    f[L4_OFF + 12] = 8 << 4;
+    memset(f + L4_OFF + 20, 1, 12);
+    ipv4_fix_csums(f);
+    split_expect(d, env, &r, hbuf, f, len, L4_OFF + 32);
+    /* TCP/IPv6: 14 + 40 + 20 */
+    len = make_ipv6(f, 6, 300, 4);
+    split_expect(d, env, &r, hbuf, f, len, IP_OFF + 40 + 20);
+    /* Not IP: nothing to split, all in the packet buffer */
+    len = make_etype(f, bcast_mac, TEST_ETHERTYPE, 5);
+    split_expect(d, env, &r, hbuf, f, len, 0);
+
+    /* "Always use header buffer" splits a TCP frame the same way */
+    qigb_wr(d, IGB_SRRCTL(0), srrctl | SRRCTL_DESC_ALWAYS);
+    len = make_ipv4_ok(f, 6, 500, 6);
+    split_expect(d, env, &r, hbuf, f, len, L4_OFF + 20);
+    len = make_ipv4_ok(f, 17, 100, 7);
+    split_expect(d, env, &r, hbuf, f, len, L4_OFF + 8);
+
+    for (i = 0; i < r.count; i++) {
+        guest_free(d->alloc, hbuf[i]);
+    }
+    qigb_ring_free(d, &r);
+}
+
+/* ------------------------------------------------------------------ */
+/* EEPROM through EECD: SPI bit-banging as e1000_nvm.c does it */
+
+static void spi_shift_out(QIgb *d, uint16_t data, int count)
+{
+    uint32_t eecd = qigb_rd(d, IGB_EECD) | EECD_DO;
+    uint32_t mask = 1u << (count - 1);
+
+    do {
+        eecd &= ~EECD_DI;
+        if (data & mask) {
+            eecd |= EECD_DI;
+        }
+        qigb_wr(d, IGB_EECD, eecd);
+        eecd |= EECD_SK;
+        qigb_wr(d, IGB_EECD, eecd);
+        eecd &= ~EECD_SK;
+        qigb_wr(d, IGB_EECD, eecd);
+        mask >>= 1;
+    } while (mask);
+    qigb_wr(d, IGB_EECD, eecd & ~EECD_DI);
+}
+
+/* Raise SK, sample DO, lower SK; most significant bit first */
+static uint16_t spi_shift_in(QIgb *d, int count)
+{
+    uint32_t eecd = qigb_rd(d, IGB_EECD) & ~(EECD_DO | EECD_DI);
+    uint16_t data = 0;
+    int i;
+
+    for (i = 0; i < count; i++) {
+        data <<= 1;
+        eecd |= EECD_SK;
+        qigb_wr(d, IGB_EECD, eecd);
+        eecd = qigb_rd(d, IGB_EECD) & ~EECD_DI;
+        if (eecd & EECD_DO) {
+            data |= 1;
+        }
+        eecd &= ~EECD_SK;
+        qigb_wr(d, IGB_EECD, eecd);
+    }
+    return data;
+}
+
+/* Toggle CS: the command so far ends */
+static void spi_standby(QIgb *d)
+{
+    uint32_t eecd = qigb_rd(d, IGB_EECD);
+
+    qigb_wr(d, IGB_EECD, eecd | EECD_CS);
+    qigb_wr(d, IGB_EECD, eecd & ~EECD_CS);
+}
+
+static bool eecd_granted(QIgb *d, void *opaque)
+{
+    return qigb_rd(d, IGB_EECD) & EECD_GNT;
+}
+
+/*
+ * igb_acquire_nvm() and igb_ready_nvm_eeprom(): request the pins, select
+ * the part, and read its status register until it is ready.  Returns the
+ * status register as it was then.
+ */
+static uint8_t spi_acquire(QIgb *d)
+{
+    uint8_t sr = SPI_SR_BUSY;
+    int i;
+
+    qigb_wr(d, IGB_EECD, qigb_rd(d, IGB_EECD) | EECD_REQ);
+    g_assert_true(qigb_wait_for(d, eecd_granted, NULL));
+    qigb_wr(d, IGB_EECD, qigb_rd(d, IGB_EECD) & ~(EECD_CS | EECD_SK));
+    for (i = 0; i < 1000; i++) {
+        spi_shift_out(d, SPI_RDSR, 8);
+        sr = spi_shift_in(d, 8);
+        if (!(sr & SPI_SR_BUSY)) {
+            break;
+        }
+        qigb_tick(d);
+        spi_standby(d);
+    }
+    g_assert_cmphex(sr & SPI_SR_BUSY, ==, 0);
+    return sr;
+}
+
+/* igb_release_nvm(): deselect, then give the pins back */
+static void spi_release(QIgb *d)
+{
+    uint32_t eecd = (qigb_rd(d, IGB_EECD) | EECD_CS) & ~EECD_SK;
+
+    qigb_wr(d, IGB_EECD, eecd);
+    qigb_wr(d, IGB_EECD, qigb_rd(d, IGB_EECD) & ~EECD_REQ);
+}
+
+/* igb_read_nvm_spi(): READ, 16-bit byte address, then the bytes */
+static void spi_read(QIgb *d, uint32_t word, uint32_t n, uint16_t *buf)
+{
+    uint32_t i;
+
+    spi_acquire(d);
+    spi_standby(d);
+    spi_shift_out(d, SPI_READ, 8);
+    spi_shift_out(d, word * 2, 16);
+    for (i = 0; i < n; i++) {
+        buf[i] = bswap16(spi_shift_in(d, 16));  /* low byte first */
+    }
+    spi_release(d);
+}
+
+/* igb_write_nvm_spi() (WREN only with @wren): one page at most */
+static void spi_write(QIgb *d, uint32_t word, uint32_t n,
+                      const uint16_t *buf, bool wren)
+{
+    uint32_t i;
+
+    spi_acquire(d);
+    spi_standby(d);
+    if (wren) {
+        spi_shift_out(d, SPI_WREN, 8);
+        spi_standby(d);
+    }
+    spi_shift_out(d, SPI_WRITE, 8);
+    spi_shift_out(d, word * 2, 16);
+    for (i = 0; i < n; i++) {
+        spi_shift_out(d, bswap16(buf[i]), 16);
+    }
+    spi_release(d);
+}
+
+/* The status register when the part is ready (after WREN with @wren) */
+static uint8_t spi_status(QIgb *d, bool wren)
+{
+    uint8_t sr = spi_acquire(d);
+
+    if (wren) {
+        spi_standby(d);
+        spi_shift_out(d, SPI_WREN, 8);
+        spi_standby(d);
+        spi_shift_out(d, SPI_RDSR, 8);
+        sr = spi_shift_in(d, 8);
+    }
+    spi_release(d);
+    return sr;
+}
+
+/*
+ * Words @a must be words @b (read from word @base on): those that are not
+ * are logged and fail the test, which goes on.
+ */
+static void check_words(const uint16_t *a, const uint16_t *b, uint32_t n,
+                        uint32_t base)
+{
+    uint32_t i, bad = 0;
+
+    for (i = 0; i < n; i++) {
+        if (a[i] != b[i]) {
+            g_test_message("word 0x%x: %04x, not %04x", base + i, a[i], b[i]);
+            bad++;
+        }
+    }
+    if (bad) {
+        g_test_fail();
+    }
+}
+
+static void eerd_words(QIgb *d, uint32_t word, uint32_t n, uint16_t *buf)
+{
+    uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        g_assert_true(qigb_eeprom_read(d, word + i, &buf[i]));
+    }
+}
+
+static void test_eeprom_spi(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const uint32_t word = 0x120;            /* bytes 0x240..: one page */
+    static const uint16_t vals[2] = { 0x1234, 0xabcd };
+    QIgb *d = obj;
+    uint16_t ee[0x40], spi[0x40], before[4], w[4];
+    uint8_t sr;
+
+    qigb_reset(d);
+    /* An SPI part with 16 address bits */
+    g_assert_cmphex(qigb_rd(d, IGB_EECD) & EECD_ADDR_BITS, ==,
+                    EECD_ADDR_BITS);
+
+    /* RDSR: ready, writes not enabled */
+    sr = spi_status(d, false);
+    g_test_message("SPI status register %02x", sr);
+    g_assert_cmphex(sr & (SPI_SR_BUSY | SPI_SR_WEL), ==, 0);
+
+    /* WRITE without WREN changes nothing */
+    eerd_words(d, word - 1, 4, before);
+    g_assert_cmphex(before[1], !=, vals[0]);
+    g_assert_cmphex(before[2], !=, vals[1]);
+    spi_write(d, word, 2, vals, false);
+    eerd_words(d, word - 1, 4, w);
+    check_words(w, before, 4, word - 1);
+
+    /* WREN sets the write enable latch */
+    sr = spi_status(d, true);
+    g_assert_cmphex(sr & SPI_SR_WEL, ==, SPI_SR_WEL);
+
+    /* WREN, WRITE of two words: EERD sees them, and nothing else changed */
+    spi_write(d, word, 2, vals, true);
+    sr = spi_status(d, false);                  /* waits for the write */
+    g_assert_cmphex(sr & SPI_SR_WEL, ==, 0);    /* the write cleared WEL */
+    eerd_words(d, word - 1, 4, w);
+    g_assert_cmphex(w[0], ==, before[0]);
+    g_assert_cmphex(w[1], ==, vals[0]);
+    g_assert_cmphex(w[2], ==, vals[1]);
+    g_assert_cmphex(w[3], ==, before[3]);
+
+    /* The latch is clear again: another WRITE without WREN is ignored */
+    spi_write(d, word, 2, before + 1, false);
+    eerd_words(d, word, 2, w);
+    check_words(w, vals, 2, word);
+
+    /* READ returns what EERD does: the first block, the words written */
+    eerd_words(d, 0, ARRAY_SIZE(ee), ee);
+    g_assert_cmphex(ee[0], ==, igb_mac[0] | igb_mac[1] << 8);
+    spi_read(d, 0, ARRAY_SIZE(spi), spi);
+    check_words(spi, ee, ARRAY_SIZE(ee), 0);
+    spi_read(d, 0x0b, 3, spi);
+    check_words(spi, ee + 0x0b, 3, 0x0b);
+    eerd_words(d, word - 1, 4, w);
+    spi_read(d, word - 1, 4, spi);
+    check_words(spi, w, 4, word - 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* The eeprom-file property */
+
+typedef struct EeFile {
+    QTestState *qts;
+    QGuestAllocator alloc;
+    QPCIBus *bus;
+    QIgb d;
+} EeFile;
+
+static void eefile_start(EeFile *e, const char *path)
+{
+    QPCIAddress a = {
+        .devfn = QPCI_DEVFN(QIGB_PCI_SLOT, 0),
+        .vendor_id = QIGB_VENDOR_ID,
+        .device_id = QIGB_DEVICE_ID,
+    };
+
+    memset(e, 0, sizeof(*e));
+    e->qts = qtest_initf("-M q35 -netdev hubport,hubid=0,id=" QIGB_NETDEV_ID
+                         " -device igb,netdev=" QIGB_NETDEV_ID ",addr=04.0,"
+                         "mac=" QIGB_MAC_STR ",eeprom-file=%s", path);
+    pc_alloc_init(&e->alloc, e->qts, ALLOC_NO_FLAGS);
+    e->bus = qpci_new_pc(e->qts, &e->alloc);
+    qpci_device_init(&e->d.pdev, e->bus, &a);
+    qpci_device_enable(&e->d.pdev);
+    e->d.mmio = qpci_iomap(&e->d.pdev, 0, NULL);
+    e->d.alloc = &e->alloc;
+    qigb_reset(&e->d);
+}
+
+static void eefile_stop(EeFile *e)
+{
+    qpci_free_pc(e->bus);
+    alloc_destroy(&e->alloc);
+    qtest_quit(e->qts);
+}
+
+/*
+ * QEMU with an igb keeping its EEPROM in @path, up to a bad -device after
+ * it: returns QEMU's exit status (-1: killed) and its standard error.
+ */
+static int eefile_run(const char *path, char **err)
+{
+    g_autofree char *args = g_strdup_printf(CLI_BASE "-device igb,mac="
+                                            QIGB_MAC_STR ",eeprom-file=%s"
+                                            CLI_FAIL, path);
+
+    return run_qemu(args, err);
+}
+
+/* With @refused, QEMU must refuse the file, else get to the bad -device */
+static void eefile_expect(const char *path, bool refused)
+{
+    g_autofree char *err = NULL;
+    int st = eefile_run(path, &err);
+    bool named = strstr(err, "eeprom-file");
+    bool later = strstr(err, "no-such-device");
+
+    if (st <= 0 || named != refused || later == refused) {
+        g_test_message("status %d: the file was %s", st,
+                       refused ? "not refused" : "refused");
+        g_test_fail();
+    }
+}
+
+static void test_eeprom_file(void)
+{
+    const uint32_t word = 0x130;
+    g_autofree char *path = NULL;
+    g_autofree char *img = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *bad = g_malloc0(4096);
+    GError *gerr = NULL;
+    uint16_t w, before;
+    gsize size;
+    EeFile e;
+    int fd, st;
+
+    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
+        g_test_skip("q35 or igb not available");
+        return;
+    }
+    fd = g_file_open_tmp("igb-eeprom-XXXXXX", &path, &gerr);
+    g_assert_no_error(gerr);
+    close(fd);
+
+    /*
+     * An empty file: QEMU starts, the device with its defaults.  (Tried
+     * in a process of its own first: a QEMU that dies under libqtest
+     * would take the tests after this one with it.)
+     */
+    st = eefile_run(path, &err);
+    if (st <= 0 || !strstr(err, "no-such-device")) {
+        g_test_message("QEMU with an empty eeprom-file: status %d", st);
+        g_test_fail();
+        unlink(path);
+        return;
+    }
+    eefile_start(&e, path);
+    g_assert_true(qigb_eeprom_read(&e.d, 0, &w));
+    g_assert_cmphex(w, ==, igb_mac[0] | igb_mac[1] << 8);
+    g_assert_true(qigb_eeprom_read(&e.d, word, &before));
+    g_assert_cmphex(before, !=, 0xbeef);
+    g_assert_true(qigb_eeprom_write(&e.d, word, 0xbeef));
+    g_assert_true(qigb_eeprom_read(&e.d, word, &w));
+    g_assert_cmphex(w, ==, 0xbeef);
+    eefile_stop(&e);
+
+    /* The file holds the 2 KiB image, words little-endian */
+    g_assert_true(g_file_get_contents(path, &img, &size, &gerr));
+    g_assert_no_error(gerr);
+    g_assert_cmpuint(size, ==, 2048);
+    g_assert_cmphex(lduw_le_p(img), ==, igb_mac[0] | igb_mac[1] << 8);
+    g_assert_cmphex(lduw_le_p(img + 2 * word), ==, 0xbeef);
+
+    /* Started again with it, the device still has the word */
+    eefile_start(&e, path);
+    g_assert_true(qigb_eeprom_read(&e.d, word, &w));
+    g_assert_cmphex(w, ==, 0xbeef);
+    g_assert_true(qigb_eeprom_read(&e.d, 2, &w));
+    g_assert_cmphex(w, ==, igb_mac[4] | igb_mac[5] << 8);
+    eefile_stop(&e);
+    eefile_expect(path, false);
+
+    /* A file of the wrong size is refused, and left as it was */
+    g_assert_true(g_file_set_contents(path, bad, 100, &gerr));
+    g_assert_no_error(gerr);
+    eefile_expect(path, true);
+    g_free(img);
+    img = NULL;
+    g_assert_true(g_file_get_contents(path, &img, &size, &gerr));
+    g_assert_no_error(gerr);
+    if (size != 100 || memcmp(img, bad, size)) {
+        g_test_message("the refused file changed (%zu bytes now)",
+                       (size_t)size);
+        g_test_fail();
+    }
+    g_assert_true(g_file_set_contents(path, bad, 4096, &gerr));
+    g_assert_no_error(gerr);
+    eefile_expect(path, true);
+    unlink(path);
+}
+
+#endif /* _WIN32 */
+
+static void igb_register_offload_tests(void)
+{
+#ifndef _WIN32
+    QOSGraphTestOptions opts = { .before = igb_setup_socket };
+
+    /* On sPAPR, device DMA goes through an IOMMU these tests do not set up */
+    if (!strcmp(qtest_get_arch(), "ppc64")) {
+        return;
+    }
+    qos_add_test("rx-csum", "igb", test_rx_csum, &opts);
+    qos_add_test("rx-csum-legacy", "igb", test_rx_csum_legacy, &opts);
+    qos_add_test("rx-pkt-type", "igb", test_rx_pkt_type, &opts);
+    qos_add_test("rx-steering", "igb", test_rx_steering, &opts);
+    qos_add_test("ptp-rx", "igb", test_ptp_rx, &opts);
+    qos_add_test("ptp-tx", "igb", test_ptp_tx, &opts);
+    qos_add_test("rx-hdr-split", "igb", test_rx_hdr_split, &opts);
+    opts.before = igb_setup_nosock;
+    qos_add_test("ptp-clock", "igb", test_ptp_clock, &opts);
+    qos_add_test("eeprom-spi", "igb", test_eeprom_spi, &opts);
+    qtest_add_func("igb/eeprom-file", test_eeprom_file);
+#endif
+}
+
+libqos_init(igb_register_offload_tests);
+
+/* ------------------------------------------------------------------ */
 /* SR-IOV: virtual functions, mailboxes, pool switching; RSS */
 
 /*
