@@ -771,8 +771,6 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     meta.rss_type = rss_type;
     meta.rss_hash = hash;
 
-    igb_rx_count(core, buf, len + ETH_FCS_LEN);
-
     while (pools) {
         int p = ctz32(pools);
         uint32_t vmolr = core->mac[R(IGB_VMOLR(p))];
@@ -803,8 +801,8 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
 
         meta.vp = tagged && strip;
         meta.vlan = tagged ? lduw_be_p(buf + 14) : 0;
-        if (meta.vp || !(rctl & IGB_RCTL_SECRC) || pools) {
-            /* this pool's copy differs, or later pools need the original */
+        if (meta.vp || !(rctl & IGB_RCTL_SECRC)) {
+            /* this pool's copy differs from the frame (buf stays intact) */
             out = core->rx_out;
             if (meta.vp) {
                 memcpy(out, buf, 12);
@@ -832,8 +830,9 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
         }
     }
     if (held) {
-        return 0;
+        return 0;   /* it comes back when the ring has room: count it then */
     }
+    igb_rx_count(core, buf, len + ETH_FCS_LEN);
     return src == IGB_RX_SRC_WIRE ? total : matched;
 }
 
