@@ -460,6 +460,7 @@
 #define IGB_ICR_MDAC            BIT(9)
 #define IGB_ICR_VMMB            BIT(8)
 #define IGB_ICR_TIME_SYNC       BIT(19)
+#define IGB_ICR_DOUTSYNC        BIT(28)
 #define IGB_ICR_DRSTA           BIT(30)
 #define IGB_ICR_INT_ASSERTED    BIT(31)
 /* what ICS can set on the 82576 (matches the driver's self-test mask) */

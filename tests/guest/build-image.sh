@@ -6,7 +6,8 @@
 # the scripts in tests/guest/initramfs/.
 # Usage: build-image.sh [--force]
 # Env:   GUEST_KERNEL_SUITE  bookworm (default) or bookworm-backports
-#        GUEST_MODULES       modules to include (default "igb igbvf")
+#        GUEST_MODULES       modules to include (default "igb igbvf 8021q
+#                            macvlan"; the last two for the SR-IOV test)
 # Prints two lines: the path of vmlinuz, then the path of the initrd.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +17,7 @@ exec 8>"$IGB_CACHE/guest-image.lock"
 flock 8
 
 suite=${GUEST_KERNEL_SUITE:-bookworm}
-modules=${GUEST_MODULES:-igb igbvf}
+modules=${GUEST_MODULES:-igb igbvf 8021q macvlan}
 force=0
 [ "${1:-}" = --force ] && force=1
 

@@ -5823,6 +5823,474 @@ static void test_rss(void *obj, void *data, QGuestAllocator *alloc)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* VMDq pool selection: VLANs, the default pool; VMDq with RSS */
+
+/* e1000_regs.h, e1000_82575.h */
+#define PF_VLVF(i)          (0x05d00 + 4 * (i))
+#define VLVF_POOL(p)        (1u << (12 + (p)))
+#define VLVF_EN             (1u << 31)
+#define VT_CTL_IGNORE_MAC   (1u << 28)
+#define VT_CTL_DIS_DEF_POOL (1u << 29)
+#define VMOLR_RSSE          (1u << 17)
+#define VMOLR_STRVLAN       (1u << 30)
+#define MRQC_VMDQ_RSS       5
+#define POOLS               (SRIOV_PF_POOL + 1)
+#define PF_QUEUES           16
+
+/* An address a RAR entry gives to both VFs' pools */
+static const uint8_t shared_mac[6] = { 0x52, 0x54, 0x00, 0x5f, 0x00, 0x20 };
+/* An address no RAR entry has */
+static const uint8_t stray_mac[6] = { 0x52, 0x54, 0x00, 0x5f, 0x00, 0x99 };
+
+/* The first queue of pool @n: the function that drives it, and its ring */
+static QIgbRing *pool_ring(Pools *p, int n, QIgb **d)
+{
+    if (n == SRIOV_PF_POOL) {
+        *d = &p->s.pf;
+        return &p->prx;
+    }
+    *d = &p->s.vf[n];
+    return &p->vrx[n];
+}
+
+/* A frame to @dst from the wire; tagged with @tci unless that is 0 */
+static size_t pool_frame(uint8_t *f, const uint8_t *dst, uint16_t tci,
+                         unsigned seed)
+{
+    uint8_t plain[120];
+
+    make_frame_src(plain, sizeof(plain), dst, other_mac, seed);
+    if (!tci) {
+        memcpy(f, plain, sizeof(plain));
+        return sizeof(plain);
+    }
+    return add_tag(f, plain, sizeof(plain), tci);
+}
+
+/*
+ * Send @f from the wire: exactly the pools in @want receive it (on their
+ * first queue); those in @strip without its VLAN tag (VP set, the tag in
+ * the descriptor), the others as it was sent.
+ */
+static void pools_expect(Pools *p, const uint8_t *f, size_t len,
+                         uint32_t want, uint32_t strip)
+{
+    QIgbRxInfo info[POOLS];
+    uint8_t exp[200], got[200];
+    uint32_t pools = 0;
+    QIgbRing *r;
+    QIgb *d;
+    int n;
+
+    g_assert_cmpuint(len, <=, sizeof(exp));
+    sock_send_frame(p->s.sv[0], f, len);
+    g_assert_true(qigb_wait_for(&p->s.pf, sock_consumed, &p->s.sv[0]));
+    settle(&p->s.pf, 5);
+    for (n = 0; n < POOLS; n++) {
+        r = pool_ring(p, n, &d);
+        if (qigb_rx_poll(d, r, &info[n])) {
+            pools |= BIT(n);
+        }
+    }
+    if (pools != want) {
+        g_test_message("frame to %02x:%02x:%02x:%02x:%02x:%02x, 0x%04x 0x%04x:"
+                       " went to pools 0x%x, not 0x%x", f[0], f[1], f[2],
+                       f[3], f[4], f[5], lduw_be_p(f + 12),
+                       lduw_be_p(f + 14), pools, want);
+    }
+    g_assert_cmphex(pools, ==, want);
+
+    for (n = 0; n < POOLS; n++) {
+        bool s = strip & BIT(n);
+        size_t elen = s ? len - 4 : len;
+
+        if (!(pools & BIT(n))) {
+            continue;
+        }
+        memcpy(exp, f, 12);
+        memcpy(exp + 12, f + (s ? 16 : 12), elen - 12);
+        r = pool_ring(p, n, &d);
+        g_assert_cmpuint(info[n].length, ==, elen);
+        g_assert_cmphex(info[n].status & IGB_RXD_STAT_EOP, ==,
+                        IGB_RXD_STAT_EOP);
+        qtest_memread(p->s.qts, info[n].buf, got, elen);
+        g_assert_cmpmem(got, elen, exp, elen);
+        g_assert_cmphex(info[n].status & IGB_RXD_STAT_VP, ==,
+                        s ? IGB_RXD_STAT_VP : 0);
+        if (s) {
+            g_assert_cmphex(info[n].vlan, ==, lduw_be_p(f + 14));
+        }
+        qigb_rx_post(d, r, 1);
+    }
+}
+
+static void test_sriov_vlan_pools(void)
+{
+    const uint32_t both = BIT(0) | BIT(1), pfp = BIT(SRIOV_PF_POOL);
+    static const uint16_t vids[] = { 10, 20, 30, 40 };
+    Pools p;
+    QIgb *pf = &p.s.pf;
+    uint8_t f[200];
+    unsigned seed = 0;
+    size_t len;
+    int i;
+
+    if (!pools_start(&p)) {
+        pools_stop(&p);
+        return;
+    }
+    rar_set(pf, 5, shared_mac, RAH_POOL(0) | RAH_POOL(1));
+
+    /* Untagged, every pool with AUPE: the pools of the RAR entry */
+    len = pool_frame(f, shared_mac, 0, ++seed);
+    pools_expect(&p, f, len, both, 0);
+
+    /*
+     * VLAN filtering on, every VID of the test in VFTA.  VLVF lists VLAN
+     * 10 for VF1 and the PF, 30 for both VFs; an entry for 20 (both VFs)
+     * is not enabled; 40 has none.
+     */
+    qigb_wr(pf, IGB_RCTL, qigb_rd(pf, IGB_RCTL) | IGB_RCTL_VFE);
+    for (i = 0; i < ARRAY_SIZE(vids); i++) {
+        qigb_wr(pf, IGB_VFTA(vids[i] >> 5),
+                qigb_rd(pf, IGB_VFTA(vids[i] >> 5)) | BIT(vids[i] & 31));
+    }
+    qigb_wr(pf, PF_VLVF(3), VLVF_EN | VLVF_POOL(1) |
+            VLVF_POOL(SRIOV_PF_POOL) | 10);
+    qigb_wr(pf, PF_VLVF(17), VLVF_POOL(0) | VLVF_POOL(1) | 20);
+    qigb_wr(pf, PF_VLVF(31), VLVF_EN | VLVF_POOL(0) | VLVF_POOL(1) | 30);
+
+    /* Tagged: the address's pools that VLVF lists (priority aside) */
+    len = pool_frame(f, shared_mac, 0xa000 | 10, ++seed);
+    pools_expect(&p, f, len, BIT(1), 0);
+    len = pool_frame(f, shared_mac, 30, ++seed);
+    pools_expect(&p, f, len, both, 0);
+    /* VLVF does not add pools the address does not have */
+    len = pool_frame(f, vf_macs[0], 10, ++seed);
+    pools_expect(&p, f, len, 0, 0);
+    len = pool_frame(f, bcast_mac, 0x2000 | 10, ++seed);
+    pools_expect(&p, f, len, BIT(1) | pfp, 0);
+    len = pool_frame(f, bcast_mac, 30, ++seed);
+    pools_expect(&p, f, len, both, 0);
+
+    /* In VFTA, but no enabled VLVF entry has the VID: no pool */
+    len = pool_frame(f, shared_mac, 20, ++seed);
+    pools_expect(&p, f, len, 0, 0);
+    len = pool_frame(f, bcast_mac, 40, ++seed);
+    pools_expect(&p, f, len, 0, 0);
+    len = pool_frame(f, vf_macs[1], 40, ++seed);
+    pools_expect(&p, f, len, 0, 0);
+
+    /* Without VMOLR.AUPE a pool takes tagged frames only */
+    qigb_wr(pf, PF_VMOLR(0), qigb_rd(pf, PF_VMOLR(0)) & ~VMOLR_AUPE);
+    qigb_wr(pf, PF_VMOLR(SRIOV_PF_POOL),
+            qigb_rd(pf, PF_VMOLR(SRIOV_PF_POOL)) & ~VMOLR_AUPE);
+    len = pool_frame(f, shared_mac, 0, ++seed);
+    pools_expect(&p, f, len, BIT(1), 0);
+    len = pool_frame(f, bcast_mac, 0, ++seed);
+    pools_expect(&p, f, len, BIT(1), 0);
+    len = pool_frame(f, vf_macs[0], 0, ++seed);
+    pools_expect(&p, f, len, 0, 0);
+    len = pool_frame(f, igb_mac, 0, ++seed);
+    pools_expect(&p, f, len, 0, 0);
+    len = pool_frame(f, shared_mac, 30, ++seed);
+    pools_expect(&p, f, len, both, 0);
+    len = pool_frame(f, bcast_mac, 10, ++seed);
+    pools_expect(&p, f, len, BIT(1) | pfp, 0);
+    qigb_wr(pf, PF_VMOLR(0), qigb_rd(pf, PF_VMOLR(0)) | VMOLR_AUPE);
+    qigb_wr(pf, PF_VMOLR(SRIOV_PF_POOL),
+            qigb_rd(pf, PF_VMOLR(SRIOV_PF_POOL)) | VMOLR_AUPE);
+
+    /*
+     * VMOLR.STRVLAN strips the tag for its pool only.  CTRL.VME on as the
+     * Linux driver has it with VLAN offload: it does not strip by itself.
+     */
+    qigb_wr(pf, IGB_CTRL, qigb_rd(pf, IGB_CTRL) | IGB_CTRL_VME);
+    qigb_wr(pf, PF_VMOLR(1), qigb_rd(pf, PF_VMOLR(1)) | VMOLR_STRVLAN);
+    len = pool_frame(f, shared_mac, 0x6000 | 30, ++seed);
+    pools_expect(&p, f, len, both, BIT(1));
+    len = pool_frame(f, bcast_mac, 0xe000 | 10, ++seed);
+    pools_expect(&p, f, len, BIT(1) | pfp, BIT(1));
+    qigb_wr(pf, PF_VMOLR(1), qigb_rd(pf, PF_VMOLR(1)) & ~VMOLR_STRVLAN);
+    qigb_wr(pf, PF_VMOLR(0), qigb_rd(pf, PF_VMOLR(0)) | VMOLR_STRVLAN);
+    qigb_wr(pf, PF_VMOLR(SRIOV_PF_POOL),
+            qigb_rd(pf, PF_VMOLR(SRIOV_PF_POOL)) | VMOLR_STRVLAN);
+    len = pool_frame(f, shared_mac, 30, ++seed);
+    pools_expect(&p, f, len, both, BIT(0));
+    len = pool_frame(f, bcast_mac, 10, ++seed);
+    pools_expect(&p, f, len, BIT(1) | pfp, pfp);
+    /* An untagged frame has nothing to strip */
+    len = pool_frame(f, bcast_mac, 0, ++seed);
+    pools_expect(&p, f, len, both | pfp, 0);
+    pools_stop(&p);
+}
+
+static void test_sriov_default_pool(void)
+{
+    static const uint8_t group[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x02 };
+    const uint32_t all = BIT(POOLS) - 1, pfp = BIT(SRIOV_PF_POOL);
+    Pools p;
+    QIgb *pf = &p.s.pf;
+    uint8_t f[200];
+    unsigned seed = 0;
+    size_t len;
+    int def;
+
+    if (!pools_start(&p)) {
+        pools_stop(&p);
+        return;
+    }
+    mta_set(pf, group);
+
+    /* Not promiscuous: an address no RAR entry has is not taken */
+    len = pool_frame(f, stray_mac, 0, ++seed);
+    pools_expect(&p, f, len, 0, 0);
+
+    /* RCTL.UPE: it goes to the default pool of VT_CTL 9:7, no other */
+    qigb_wr(pf, IGB_RCTL, qigb_rd(pf, IGB_RCTL) | IGB_RCTL_UPE);
+    for (def = 0; def < POOLS; def++) {
+        qigb_wr(pf, PF_VT_CTL, def << VT_CTL_DEF_POOL_SHIFT | VT_CTL_REPL_EN);
+        len = pool_frame(f, stray_mac, 0, ++seed);
+        pools_expect(&p, f, len, BIT(def), 0);
+        /* An address in the RAR table still goes to its own pool */
+        len = pool_frame(f, vf_macs[1], 0, ++seed);
+        pools_expect(&p, f, len, BIT(1), 0);
+        len = pool_frame(f, igb_mac, 0, ++seed);
+        pools_expect(&p, f, len, pfp, 0);
+    }
+
+    /* VT_CTL.DIS_DEF_POOL: the unknown address reaches no pool */
+    qigb_wr(pf, PF_VT_CTL, 1 << VT_CTL_DEF_POOL_SHIFT | VT_CTL_REPL_EN |
+            VT_CTL_DIS_DEF_POOL);
+    len = pool_frame(f, stray_mac, 0, ++seed);
+    pools_expect(&p, f, len, 0, 0);
+    len = pool_frame(f, vf_macs[0], 0, ++seed);
+    pools_expect(&p, f, len, BIT(0), 0);
+
+    /* VT_CTL.IGNORE_MAC: even an address in the RAR table, default pool */
+    qigb_wr(pf, IGB_RCTL, qigb_rd(pf, IGB_RCTL) & ~IGB_RCTL_UPE);
+    qigb_wr(pf, PF_VT_CTL, 1 << VT_CTL_DEF_POOL_SHIFT | VT_CTL_REPL_EN |
+            VT_CTL_IGNORE_MAC);
+    len = pool_frame(f, vf_macs[0], 0, ++seed);
+    pools_expect(&p, f, len, BIT(1), 0);
+    len = pool_frame(f, igb_mac, 0, ++seed);
+    pools_expect(&p, f, len, BIT(1), 0);
+    qigb_wr(pf, PF_VT_CTL, 0 << VT_CTL_DEF_POOL_SHIFT | VT_CTL_REPL_EN |
+            VT_CTL_IGNORE_MAC);
+    len = pool_frame(f, vf_macs[1], 0, ++seed);
+    pools_expect(&p, f, len, BIT(0), 0);
+
+    /* With replication, broadcast and multicast go to every pool... */
+    qigb_wr(pf, PF_VT_CTL, SRIOV_PF_POOL << VT_CTL_DEF_POOL_SHIFT |
+            VT_CTL_REPL_EN);
+    len = pool_frame(f, bcast_mac, 0, ++seed);
+    pools_expect(&p, f, len, all, 0);
+    len = pool_frame(f, group, 0, ++seed);
+    pools_expect(&p, f, len, all, 0);
+    /* ...without (VT_CTL.REPL_EN clear), to the default pool only */
+    for (def = 0; def < POOLS; def++) {
+        qigb_wr(pf, PF_VT_CTL, def << VT_CTL_DEF_POOL_SHIFT);
+        len = pool_frame(f, bcast_mac, 0, ++seed);
+        pools_expect(&p, f, len, BIT(def), 0);
+        len = pool_frame(f, group, 0, ++seed);
+        pools_expect(&p, f, len, BIT(def), 0);
+        /* unicast is not replicated anyway: its pool */
+        len = pool_frame(f, vf_macs[0], 0, ++seed);
+        pools_expect(&p, f, len, BIT(0), 0);
+    }
+    pools_stop(&p);
+}
+
+/* PF queue n's function and ring, where the test has one */
+typedef struct Queues {
+    QIgb *d[PF_QUEUES];
+    QIgbRing *r[PF_QUEUES];
+} Queues;
+
+/*
+ * Send @f from the wire: exactly the PF queues in @want receive it, and
+ * those in @hashed report RSS type @type (and @hash if typed) in their
+ * write-back.
+ */
+static void queues_expect(Pools *p, Queues *m, const uint8_t *f, size_t len,
+                          uint32_t want, uint32_t hashed, uint8_t type,
+                          uint32_t hash)
+{
+    QIgbRxInfo info[PF_QUEUES];
+    uint8_t got[200];
+    uint32_t dw[2], queues = 0;
+    int q;
+
+    g_assert_cmpuint(len, <=, sizeof(got));
+    sock_send_frame(p->s.sv[0], f, len);
+    g_assert_true(qigb_wait_for(&p->s.pf, sock_consumed, &p->s.sv[0]));
+    settle(&p->s.pf, 5);
+    for (q = 0; q < PF_QUEUES; q++) {
+        if (m->r[q] && qigb_rx_poll(m->d[q], m->r[q], &info[q])) {
+            queues |= BIT(q);
+        }
+    }
+    if (queues != want) {
+        g_test_message("frame to %02x:..:%02x, hash 0x%08x: went to queues"
+                       " 0x%x, not 0x%x", f[0], f[5], hash, queues, want);
+    }
+    g_assert_cmphex(queues, ==, want);
+
+    for (q = 0; q < PF_QUEUES; q++) {
+        if (!(queues & BIT(q))) {
+            continue;
+        }
+        g_assert_cmpuint(info[q].length, ==, len);
+        qtest_memread(p->s.qts, info[q].buf, got, len);
+        g_assert_cmpmem(got, len, f, len);
+        /* RSS type in dword 0 bits 3:0, the hash in dword 1 (PCSD) */
+        qtest_memread(p->s.qts, m->r[q]->desc +
+                      (uint64_t)info[q].index * IGB_DESC_SIZE, dw,
+                      sizeof(dw));
+        qigb_rx_post(m->d[q], m->r[q], 1);
+        if (hashed & BIT(q)) {
+            g_assert_cmphex(le32_to_cpu(dw[0]) & 0xf, ==, type);
+            if (type != RSS_TYPE_NONE) {
+                g_assert_cmphex(le32_to_cpu(dw[1]), ==, hash);
+            }
+        }
+    }
+}
+
+/* A TCP/IPv4 flow of Microsoft's suite (source port @sport) to @dst */
+static size_t vrss_frame(uint8_t *f, const uint8_t *dst, uint8_t proto,
+                         uint16_t sport)
+{
+    size_t len = rss_frame(f, proto, RSS_SRC_IP, RSS_DST_IP, sport,
+                           RSS_DST_PORT);
+
+    memcpy(f, dst, 6);
+    return len;
+}
+
+#define VRSS_FLOWS          16
+
+static void test_sriov_vmdq_rss(void)
+{
+    const uint32_t pfp = BIT(SRIOV_PF_POOL);
+    Pools p;
+    Sriov *s = &p.s;
+    QIgb *pf = &s->pf;
+    QIgbRing q1[SRIOV_VFS];
+    Queues m;
+    uint8_t tbl[128], f[200];
+    uint32_t hash, want;
+    uint16_t bq = 0;
+    uint16_t sport;
+    int hits[2] = { 0, 0 };
+    int i, k, n;
+    size_t len;
+
+    if (!pools_start(&p)) {
+        pools_stop(&p);
+        return;
+    }
+    memset(&m, 0, sizeof(m));
+    /* A VF's second queue is the PF's queue VF + 8 */
+    for (n = 0; n < SRIOV_VFS; n++) {
+        QIgb *vf = &s->vf[n];
+
+        qigb_ring_init(vf, &q1[n], true, 1, 8, 2048, true);
+        qigb_wr(vf, IGB_SRRCTL(1), 2 | IGB_SRRCTL_DESCTYPE_ADV1BUF);
+        qigb_wr(vf, IGB_RXDCTL(1), IGB_QUEUE_ENABLE);
+        qigb_rx_post(vf, &q1[n], q1[n].count - 1);
+        m.d[n] = m.d[n + 8] = vf;
+        m.r[n] = &p.vrx[n];
+        m.r[n + 8] = &q1[n];
+    }
+    m.d[SRIOV_PF_POOL] = pf;
+    m.r[SRIOV_PF_POOL] = &p.prx;
+
+    /*
+     * An irregular table of the two queues of a pool, written as
+     * igb_write_rss_indir_tbl() does with VFs: each entry shifted by 3.
+     * Entry 0 (for frames without a hash) is the pool's first queue.
+     */
+    for (i = 0; i < ARRAY_SIZE(tbl); i++) {
+        tbl[i] = ((i * 5 + i / 7) >> 3) & 1;
+    }
+    g_assert_cmpuint(tbl[0], ==, 0);
+    for (i = 0; i < ARRAY_SIZE(tbl) / 4; i++) {
+        qigb_wr(pf, PF_RETA(i), ldl_le_p(tbl + 4 * i) << 3);
+    }
+    for (i = 0; i < sizeof(rss_key) / 4; i++) {
+        qigb_wr(pf, PF_RSSRK(i), ldl_le_p(rss_key + 4 * i));
+    }
+    qigb_wr(pf, IGB_RXCSUM, qigb_rd(pf, IGB_RXCSUM) | RXCSUM_PCSD);
+    qigb_wr(pf, PF_MRQC, MRQC_VMDQ_RSS | MRQC_RSS_IPV4_TCP | MRQC_RSS_IPV4);
+    qigb_wr(pf, PF_VMOLR(0), qigb_rd(pf, PF_VMOLR(0)) | VMOLR_RSSE);
+
+    /* VF0's pool with RSSE: queue 0 or 8, as RETA[hash & 0x7f] bit 3 says */
+    for (k = 0; k < VRSS_FLOWS; k++) {
+        sport = RSS_SRC_PORT + 97 * k;
+        hash = rss_hash(RSS_SRC_IP, RSS_DST_IP, sport, RSS_DST_PORT);
+        want = tbl[hash & 0x7f] ? BIT(8) : BIT(0);
+        g_test_message("TCP %u -> %u: hash 0x%08x, queue %d", sport,
+                       RSS_DST_PORT, hash, ctz32(want));
+        hits[tbl[hash & 0x7f]]++;
+        if (tbl[hash & 0x7f]) {
+            bq = sport;
+        }
+        len = vrss_frame(f, vf_macs[0], 6, sport);
+        queues_expect(&p, &m, f, len, want, want, RSS_TYPE_IPV4_TCP, hash);
+    }
+    g_assert_cmpint(hits[0], >, 0);
+    g_assert_cmpint(hits[1], >, 0);
+
+    /* UDP without its MRQC field: the IPv4 hash picks the queue */
+    hash = RSS_HASH_IPV4;
+    want = tbl[hash & 0x7f] ? BIT(8) : BIT(0);
+    len = vrss_frame(f, vf_macs[0], 17, RSS_SRC_PORT);
+    queues_expect(&p, &m, f, len, want, want, RSS_TYPE_IPV4, hash);
+
+    /* Not IP: no hash, the pool's first queue */
+    len = pool_frame(f, vf_macs[0], 0, 1);
+    queues_expect(&p, &m, f, len, BIT(0), BIT(0), RSS_TYPE_NONE, 0);
+
+    /* VF1's pool has no RSSE: all of its flows in queue 1 */
+    for (k = 0; k < VRSS_FLOWS; k++) {
+        sport = RSS_SRC_PORT + 97 * k;
+        len = vrss_frame(f, vf_macs[1], 6, sport);
+        queues_expect(&p, &m, f, len, BIT(1), 0, 0, 0);
+    }
+
+    /* Broadcast: each pool's copy by its own VMOLR.RSSE */
+    hash = rss_hash(RSS_SRC_IP, RSS_DST_IP, bq, RSS_DST_PORT);
+    len = vrss_frame(f, bcast_mac, 6, bq);
+    queues_expect(&p, &m, f, len, BIT(8) | BIT(1) | pfp, BIT(8),
+                  RSS_TYPE_IPV4_TCP, hash);
+
+    /* MRQC mode 3 (VMDq without RSS): RSSE does not matter */
+    qigb_wr(pf, PF_MRQC, MRQC_VMDQ | MRQC_RSS_IPV4_TCP | MRQC_RSS_IPV4);
+    len = vrss_frame(f, vf_macs[0], 6, bq);
+    queues_expect(&p, &m, f, len, BIT(0), 0, 0, 0);
+
+    /* Mode 5 again, RSSE clear: every flow in queue 0 */
+    qigb_wr(pf, PF_MRQC, MRQC_VMDQ_RSS | MRQC_RSS_IPV4_TCP | MRQC_RSS_IPV4);
+    qigb_wr(pf, PF_VMOLR(0), qigb_rd(pf, PF_VMOLR(0)) & ~VMOLR_RSSE);
+    for (k = 0; k < VRSS_FLOWS; k++) {
+        sport = RSS_SRC_PORT + 97 * k;
+        len = vrss_frame(f, vf_macs[0], 6, sport);
+        queues_expect(&p, &m, f, len, BIT(0), 0, 0, 0);
+    }
+    /* ...and with RSSE back, the flow of queue 8 goes there again */
+    qigb_wr(pf, PF_VMOLR(0), qigb_rd(pf, PF_VMOLR(0)) | VMOLR_RSSE);
+    hash = rss_hash(RSS_SRC_IP, RSS_DST_IP, bq, RSS_DST_PORT);
+    len = vrss_frame(f, vf_macs[0], 6, bq);
+    queues_expect(&p, &m, f, len, BIT(8), BIT(8), RSS_TYPE_IPV4_TCP, hash);
+
+    for (n = 0; n < SRIOV_VFS; n++) {
+        qigb_ring_free(&s->vf[n], &q1[n]);
+    }
+    pools_stop(&p);
+}
+
 #endif /* _WIN32 */
 
 static void igb_register_sriov_tests(void)
@@ -5839,6 +6307,9 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-reset", test_sriov_reset);
     qtest_add_func("igb/sriov-isolation", test_sriov_isolation);
     qtest_add_func("igb/sriov-switch", test_sriov_switch);
+    qtest_add_func("igb/sriov-vlan-pools", test_sriov_vlan_pools);
+    qtest_add_func("igb/sriov-default-pool", test_sriov_default_pool);
+    qtest_add_func("igb/sriov-vmdq-rss", test_sriov_vmdq_rss);
 #endif
 }
 

@@ -1,26 +1,33 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The SR-IOV checks (test-sriov.sh): 7 VFs enumerate and bind to igbvf;
-# then 2 VFs, MACs set by the PF, each VF in a network namespace of its
-# own; ping PF<->VF, VF<->VF and VF->host through the NIC's switch, TCP
-# host<->VF, the VF's link, igbvf reload, and the PF after the VFs go.
-# Kernel args: igbport= (xfer-server.py), igbxfer= (bytes, default 5 MiB).
+# The SR-IOV checks (test-sriov.sh): RSS on the PF; 7 VFs enumerate and
+# bind to igbvf, also after 3 rounds of 7 -> 0 -> 7; then 2 VFs, MACs set
+# by the PF, each VF in a network namespace of its own; ping PF<->VF,
+# VF<->VF and VF->host through the NIC's switch, TCP host<->VF (VF-initiated
+# and, through a hostfwd, host-initiated), the VF's link, igbvf reload;
+# the PF in a namespace of its own: pings, RSS with VFs, broadcast ARP to
+# every pool, port VLAN, spoofchk, trust, VF link state; igb reloaded with
+# VFs on; the PF after the VFs go.
+# Kernel args: igbport= (xfer-server.py), igbxfer= (bytes, default 5 MiB),
+# igbext=1 (the host connects to $A0:$EXTPORT once "IGBTEST READY ext" is
+# printed: xfer-client.py).
 P=sriov.
 . /igb/lib.sh
 NVF=7
 XFER=${igbxfer:-5242880}
 MAC0=52:54:00:00:00:10 MAC1=52:54:00:00:00:11
 A0=10.0.2.20 A1=10.0.2.21 PFA=10.0.2.15
+EXTPORT=7001                    # the VF0 end of the host-initiated transfer
+VLAN=100 PFV=10.0.100.1 VFV=10.0.100.20     # the port VLAN and its subnet
+MACMV=52:54:00:00:00:99 AMV=10.0.2.29       # a macvlan on VF0 (spoofing)
+PFNS=''                         # the PF's namespace ('' = the root one)
 
-nsx() { ns=$1; shift; ip netns exec "$ns" "$@"; }
-# pings NAME NS DEST: 3 echo requests from namespace NS ("-" = the root
-# one) to DEST, all answered; the summary goes to $PING_SUM.
+# nsx NS CMD...: run CMD in namespace NS ("-" = the root one).
+nsx() { ns=$1; shift; if [ "$ns" = - ]; then "$@"; else ip netns exec "$ns" "$@"; fi; }
+# pings NAME NS DEST: 3 echo requests (0.2 s apart) from namespace NS
+# ("-" = the root one) to DEST, all answered; the summary goes to $PING_SUM.
 pings() {
-    if [ "$2" = - ]; then
-        ping -c 3 -w 20 "$3" >"/tmp/ping-$1.log" 2>&1
-    else
-        nsx "$2" ping -c 3 -w 20 "$3" >"/tmp/ping-$1.log" 2>&1
-    fi
+    nsx "$2" ping -c 3 -i 0.2 -w 20 "$3" >"/tmp/ping-$1.log" 2>&1
     PING_SUM=$(grep -E 'packets transmitted' "/tmp/ping-$1.log")
     case $PING_SUM in
         "3 packets transmitted, 3 packets received"*) return 0 ;;
@@ -28,6 +35,8 @@ pings() {
     [ -n "$PING_SUM" ] || PING_SUM="no ping summary: $(tail -1 "/tmp/ping-$1.log")"
     return 1
 }
+# reach NS DEST: one echo request from NS to DEST answered within 1 s.
+reach() { nsx "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 rtt() { grep -o 'min/avg/max = [0-9./]*' "/tmp/ping-$1.log" | cut -d' ' -f3; }
 
 # The netdev of VF $1 (in the root namespace), if igbvf has bound it.
@@ -51,7 +60,24 @@ vf_pci() {
 # The kernel's recent igb/igbvf messages, indented (after a failure).
 vf_dmesg() { dmesg | grep -iE 'igbvf|igb 0000|VF' | tail -n "${1:-20}" | sed 's/^/    | /'; }
 set_numvfs() { echo "$1" > "$DEV/sriov_numvfs" 2>/tmp/numvfs.err; }
-pf_ready() { wait_for 30 link_up "$IF"; }
+# pfx CMD...: run CMD in the PF's namespace.
+pfx() { if [ -n "$PFNS" ]; then ip netns exec "$PFNS" "$@"; else "$@"; fi; }
+pf_link_up() { pfx ethtool "$IF" 2>/dev/null | grep -q 'Link detected: yes'; }
+pf_ready() { wait_for 30 pf_link_up; }
+pf_desc() {
+    pfx ethtool "$IF" 2>/dev/null | awk -F': ' '/Speed:|Duplex:|Link detected:/ {
+        gsub(/[\t ]/, "", $1); printf "%s%s=%s", sep, $1, $2; sep = " " }'
+}
+# The "vf N" line of ip link show for the PF.
+vf_line() { pfx ip link show "$IF" | grep "^ *vf $1 "; }
+# no_answer NAME NS DEST: echo requests from NS to DEST all go unanswered
+# (3 of them; busybox's ping then waits -W 3 s, not its default 10 s).
+no_answer() {
+    nsx "$2" ping -c 3 -i 0.5 -W 3 -w 5 "$3" >"/tmp/ping-$1.log" 2>&1
+    PING_SUM=$(grep -E 'packets transmitted' "/tmp/ping-$1.log")
+    case $PING_SUM in *" 0 packets received"*) return 0 ;; esac
+    return 1
+}
 vf_link_up() { nsx "$1" ethtool "$2" 2>/dev/null | grep -q 'Link detected: yes'; }
 
 # vf_to_ns VFIDX NS ADDR: move the VF's netdev into NS (made if needed),
@@ -77,12 +103,12 @@ vf_to_ns() {
 t_pf() {
     if ! wait_for 20 igb_if; then fail pf "no netdev bound to igb"; igb_dmesg; return 1; fi
     IF=$(igb_if)
-    DEV=/sys/class/net/$IF/device
+    DEV=$(readlink -f "/sys/class/net/$IF/device")
     ip link set "$IF" up
-    if ! pf_ready; then fail pf "$IF: no link: $(link_desc "$IF")"; return 1; fi
+    if ! pf_ready; then fail pf "$IF: no link: $(pf_desc)"; return 1; fi
     if ! t_dhcp _ >/dev/null; then fail pf "$IF: no DHCP lease"; show /tmp/udhcpc.log; return 1; fi
     if ! t_ping _ >/dev/null; then fail pf "$IF: no ping"; show /tmp/ping.log; return 1; fi
-    pass pf "$IF bus=$(basename "$(readlink "$DEV")") lease $(ip4 "$IF"), ping ok, $(awk '/MemTotal/ {print $2 / 1024 " MiB"}' /proc/meminfo)"
+    pass pf "$IF bus=${DEV##*/} lease $(ip4 "$IF"), ping ok, $(awk '/MemTotal/ {print $2 / 1024 " MiB"}' /proc/meminfo)"
 }
 
 # --- 7 VFs: enumerate, bind ----------------------------------------------
@@ -151,7 +177,7 @@ t_renum() {
        [ "$(vf_pci | wc -l)" = 2 ] && pf_ready; then
         pass renum "7 -> 0 (no VF left) -> 2: $(vf_if 0) $(vf_if 1)"
     else
-        fail renum "VFs left after 0: $left; now numvfs=$(cat "$DEV/sriov_numvfs") on bus $(vf_pci | wc -l); PF $(link_desc "$IF")"
+        fail renum "VFs left after 0: $left; now numvfs=$(cat "$DEV/sriov_numvfs") on bus $(vf_pci | wc -l); PF $(pf_desc)"
         return 1
     fi
 }
@@ -273,15 +299,311 @@ t_vfreload() {
     fi
 }
 
+# --- RSS: TCP flows to the PF spread over its RX queues ---------------------
+# The PF's per-queue RX packet counters: "N count" lines.
+rxq() {
+    pfx ethtool -S "$IF" 2>/dev/null | awk -F': *' '$1 ~ /rx_queue_[0-9]+_packets$/ {
+        q = $1; sub(/.*rx_queue_/, "", q); sub(/_packets$/, "", q); print q, $2 }'
+}
+# t_rss NAME: 16 downloads of 64 KiB from xfer-server.py, each a TCP flow
+# of its own (a new source port), into the PF; at least two RX queues must
+# each take a flow's worth of packets (30+).
+t_rss() {
+    name=$1 nflow=16 size=65536
+    if [ -z "${igbport:-}" ]; then fail "$name" "no igbport= on the kernel command line"; return 1; fi
+    rxq > /tmp/rss.before
+    nq=$(wc -l < /tmp/rss.before)
+    t0=$(uptime_cs)
+    i=0 ok=0
+    while [ $i -lt $nflow ]; do
+        pfx sh -c "echo 'GET $size' | timeout 30 nc $HOST $igbport" > /tmp/rss.rx 2>/dev/null
+        [ "$(wc -c < /tmp/rss.rx)" = $size ] && ok=$((ok + 1))
+        i=$((i + 1))
+    done
+    t1=$(uptime_cs)
+    rxq > /tmp/rss.after
+    d=$(awk 'NR == FNR { b[$1] = $2; next } { printf "q%s+%d ", $1, $2 - b[$1] }' /tmp/rss.before /tmp/rss.after)
+    busy=$(awk 'NR == FNR { b[$1] = $2; next } $2 - b[$1] >= 30 { n++ } END { print n + 0 }' /tmp/rss.before /tmp/rss.after)
+    how="$ok/$nflow flows of $size bytes in $(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))s; $nq RX queues: ${d% }"
+    if [ $ok = $nflow ] && [ "$busy" -ge 2 ]; then
+        pass "$name" "$how"
+    else
+        fail "$name" "$how ($busy queues with 30+ packets, want 2+)"
+    fi
+}
+
+# --- 7 -> 0 -> 7 VFs, three times --------------------------------------------
+t_renum_loop() {
+    r=1 times=''
+    while [ $r -le 3 ]; do
+        t0=$(uptime_cs)
+        if ! set_numvfs 0; then fail renum_loop "round $r: echo 0: $(cat /tmp/numvfs.err)"; return 1; fi
+        left=$(vf_pci | wc -l)
+        if [ "$left" != 0 ]; then fail renum_loop "round $r: $left VFs left after 0"; return 1; fi
+        if ! set_numvfs $NVF; then
+            fail renum_loop "round $r: echo $NVF: $(cat /tmp/numvfs.err)"; vf_dmesg; return 1; fi
+        if ! wait_for 60 all_bound $NVF; then
+            s='' i=0
+            while [ $i -lt $NVF ]; do s="$s $(vf_if $i)($(vf_drv $i))"; i=$((i + 1)); done
+            fail renum_loop "round $r: not all $NVF VFs bound:$s"; vf_dmesg; return 1
+        fi
+        t1=$(uptime_cs)
+        times="$times $(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))s"
+        r=$((r + 1))
+    done
+    if ! pf_ready || ! pings renum_loop - "$HOST"; then
+        fail renum_loop "PF after the rounds: $(pf_desc); ping: $PING_SUM"; return 1
+    fi
+    pass renum_loop "3 x ($NVF -> 0 -> $NVF), all $NVF VFs bound to igbvf each time ($(echo $times | sed 's/ /, /g')); PF pings $HOST"
+}
+
+# --- host -> VF0: a TCP connection from the host, through a hostfwd ---------
+ext_listening() { nsx vf0 netstat -ltn 2>/dev/null | grep -q ":$EXTPORT "; }
+ext_done() { [ -f /tmp/ext.log ] && [ "$(wc -l < /tmp/ext.log)" -ge 2 ]; }
+t_ext() {
+    if [ "${igbext:-}" != 1 ]; then
+        fail ext_in "no igbext=1 on the kernel command line"
+        fail ext_out "no igbext=1 on the kernel command line"; return 1
+    fi
+    rm -f /tmp/ext.log
+    /usr/sbin/ip netns exec vf0 nc -ll -p $EXTPORT -e /igb/xfer-handler.sh >/tmp/ext-nc.log 2>&1 &
+    ncpid=$!
+    if ! wait_for 10 ext_listening; then
+        fail ext_in "nc -l on $A0:$EXTPORT in vf0 does not listen"; show /tmp/ext-nc.log
+        fail ext_out "nc -l on $A0:$EXTPORT in vf0 does not listen"
+        kill $ncpid 2>/dev/null; return 1
+    fi
+    t0=$(uptime_cs)
+    echo "IGBTEST READY ext $A0:$EXTPORT"
+    wait_for 120 ext_done
+    t1=$(uptime_cs)
+    kill $ncpid 2>/dev/null; wait $ncpid 2>/dev/null
+    took="$(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))s"
+    want=$(gen "$XFER" | sha256sum | cut -d' ' -f1)
+    put=$(grep '^PUT ' /tmp/ext.log 2>/dev/null | tail -1)
+    get=$(grep '^GET ' /tmp/ext.log 2>/dev/null | tail -1)
+    if [ "$put" = "PUT $XFER $XFER $want OK" ]; then
+        pass ext_in "host -> $A0:$EXTPORT (hostfwd), VF0 got bytes=$XFER sha256=$want ($took for both)"
+    else
+        fail ext_in "VF0 logged '${put:-nothing}', want $XFER bytes sha256=$want"
+        show /tmp/ext.log 4; show /tmp/ext-nc.log 4
+    fi
+    if [ "$get" = "GET $XFER $want" ]; then
+        pass ext_out "$A0:$EXTPORT -> host (connection from the host), VF0 sent bytes=$XFER sha256=$want"
+    else
+        fail ext_out "VF0 logged '${get:-nothing}', want GET $XFER $want"
+    fi
+}
+
+# --- the PF in a namespace of its own ------------------------------------------
+t_pfns() {
+    if [ -n "$(vf_if 1)" ]; then   # igbvf's reload brought VF1 back here
+        SETUP_ERR=''
+        if vf_to_ns 1 vf1 $A1; then VF1=$VFIF; else fail pfns "$SETUP_ERR"; return 1; fi
+    fi
+    [ -e /run/netns/pf ] || ip netns add pf
+    if ! ip link set "$IF" netns pf; then fail pfns "cannot move $IF into netns pf"; return 1; fi
+    PFNS=pf
+    pfx ip link set lo up
+    pfx ip addr add $PFA/24 dev "$IF" && pfx ip link set "$IF" up &&
+        pfx ip route replace default via "$HOST" dev "$IF" ||
+        { fail pfns "cannot configure $IF in netns pf"; return 1; }
+    if ! pf_ready; then fail pfns "$IF in pf: no link: $(pf_desc)"; return 1; fi
+    # The PF went down and up: igbvf resets its VF, at most once per 10 s.
+    t0=$(uptime_cs)
+    wait_for 30 reach pf $A0; wait_for 30 reach pf $A1
+    t1=$(uptime_cs)
+    for x in "host pf $HOST" "vf0 pf $A0" "vf1 pf $A1" "pf0 vf0 $PFA" "pf1 vf1 $PFA"; do
+        set -- $x
+        if ! wait_for 3 pings "pfns_$1" "$2" "$3"; then
+            fail pfns "netns $2 -> $3: $PING_SUM"; show "/tmp/ping-pfns_$1.log" 5; return 1
+        fi
+    done
+    pass pfns "$IF in netns pf ($PFA), VFs back after $(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))s: PF->$HOST $(rtt pfns_host), PF->VF0 $(rtt pfns_vf0), PF->VF1 $(rtt pfns_vf1), VF0->PF $(rtt pfns_pf0), VF1->PF $(rtt pfns_pf1)"
+}
+
+# --- broadcast ARP from VF0 reaches VF1 and the PF ----------------------------
+rxp() { nsx "$1" cat "/sys/class/net/$2/statistics/rx_packets" 2>/dev/null || echo 0; }
+estat() { nsx "$1" ethtool -S "$2" 2>/dev/null | awk -F': *' -v k="$3" '{ sub(/^ */, "", $1) } $1 == k { print $2; exit }'; }
+arp_got() { awk '/^Received/ {print $2; exit}' "$1"; }
+t_bcast() {
+    p0=$(rxp "$PFNS" "$IF") v0=$(rxp vf1 "$VF1") pb0=$(estat "$PFNS" "$IF" rx_broadcast) vm0=$(estat vf1 "$VF1" multicast)
+    nsx vf0 arping -b -c 3 -w 10 -I "$VF0" $A1 >/tmp/arping-vf1.log 2>&1
+    nsx vf0 arping -b -c 3 -w 10 -I "$VF0" $PFA >/tmp/arping-pf.log 2>&1
+    nsx vf0 arping -b -c 3 -w 5 -I "$VF0" 10.0.2.99 >/tmp/arping-none.log 2>&1
+    sleep 1
+    p1=$(rxp "$PFNS" "$IF") v1=$(rxp vf1 "$VF1") pb1=$(estat "$PFNS" "$IF" rx_broadcast) vm1=$(estat vf1 "$VF1" multicast)
+    r1=$(arp_got /tmp/arping-vf1.log) r2=$(arp_got /tmp/arping-pf.log)
+    dp=$((p1 - p0)) dv=$((v1 - v0))
+    how="arping -b from VF0: $A1 (VF1) answered ${r1:-?}/3, $PFA (PF) ${r2:-?}/3; 9 broadcasts: PF rx_packets +$dp (rx_broadcast +$((${pb1:-0} - ${pb0:-0}))), VF1 rx_packets +$dv (multicast +$((${vm1:-0} - ${vm0:-0})))"
+    if [ "$r1" = 3 ] && [ "$r2" = 3 ] && [ $dp -ge 9 ] && [ $dv -ge 9 ]; then
+        pass bcast "$how"
+    else
+        fail bcast "$how"; show /tmp/arping-vf1.log 4; show /tmp/arping-pf.log 4
+    fi
+}
+
+# --- port VLAN: VF0 on VLAN $VLAN only; vlan 0 removes it ------------------------
+t_vlan() {
+    modprobe 8021q 2>/dev/null
+    if ! pfx ip link add link "$IF" name "$IF.$VLAN" type vlan id $VLAN ||
+       ! pfx ip addr add $PFV/24 dev "$IF.$VLAN" || ! pfx ip link set "$IF.$VLAN" up; then
+        fail vlan "cannot make $IF.$VLAN in netns pf"; fail vlan_clear "no VLAN test"; return 1
+    fi
+    if ! pfx ip link set "$IF" vf 0 vlan $VLAN 2>/tmp/vlan.err; then
+        fail vlan "ip link set $IF vf 0 vlan $VLAN: $(cat /tmp/vlan.err)"; fail vlan_clear "no VLAN test"; return 1
+    fi
+    line=$(vf_line 0)
+    nsx vf0 ip addr add $VFV/24 dev "$VF0"
+    err=''
+    case $line in *", vlan $VLAN,"*) ;; *) err="ip link show: '$line'" ;; esac
+    [ -n "$err" ] || wait_for 3 pings vlan_vf vf0 $PFV || err="VF0 -> $PFV on VLAN $VLAN: $PING_SUM"
+    [ -n "$err" ] || pings vlan_pf "$PFNS" $VFV || err="PF $IF.$VLAN -> $VFV: $PING_SUM"
+    [ -n "$err" ] || no_answer vlan_host vf0 "$HOST" || err="VF0 -> $HOST untagged still works: $PING_SUM"
+    if [ -z "$err" ]; then
+        pass vlan "vf 0 vlan $VLAN shown; VF0 $VFV <-> PF $IF.$VLAN $PFV: $(rtt vlan_vf) / $(rtt vlan_pf); VF0 -> $HOST: no answer"
+    else
+        fail vlan "$err"; vf_dmesg 5
+    fi
+    pfx ip link set "$IF" vf 0 vlan 0 2>/tmp/vlan.err || err="ip link set $IF vf 0 vlan 0: $(cat /tmp/vlan.err)"
+    line=$(vf_line 0)
+    nsx vf0 ip addr del $VFV/24 dev "$VF0"
+    pfx ip link del "$IF.$VLAN"
+    case $line in *", vlan "*) err="still shown after vlan 0: '$line'" ;; esac
+    if [ -n "$err" ]; then fail vlan_clear "$err"; return 1; fi
+    if wait_for 3 pings vlan_clear vf0 "$HOST" && pings vlan_clear_pf vf0 $PFA; then
+        pass vlan_clear "vf 0 vlan 0: no vlan shown, VF0 -> $HOST $(rtt vlan_clear), VF0 -> PF $(rtt vlan_clear_pf) untagged again"
+    else
+        fail vlan_clear "after vlan 0: VF0 -> $HOST / $PFA: $PING_SUM"
+    fi
+}
+
+# --- spoofchk and trust, with a macvlan on VF0 sending from another MAC --------
+# mv_make: macvlan mv0 on VF0 (MAC $MACMV, $AMV) in namespace mv.
+mv_make() {
+    nsx mv ip link del mv0 2>/dev/null
+    [ -e /run/netns/mv ] || ip netns add mv
+    nsx vf0 ip link add link "$VF0" name mv0 address $MACMV type macvlan mode bridge &&
+        nsx vf0 ip link set mv0 netns mv && nsx mv ip link set lo up &&
+        nsx mv ip addr add $AMV/24 dev mv0 && nsx mv ip link set mv0 up
+}
+# pf_saw_mv: the PF has a neighbour entry for $AMV with the macvlan's MAC
+# (Linux makes one when an ARP request for its own address comes in).
+pf_saw_mv() { pfx ip neigh show $AMV dev "$IF" | grep -qi "lladdr $MACMV"; }
+spoof_events() { dmesg | grep -c 'Spoof event'; }
+denials() { dmesg | grep -c 'requested MAC filter but is administratively denied'; }
+t_spoofchk() {
+    modprobe macvlan 2>/dev/null
+    if ! pfx ip link set "$IF" vf 0 trust off || ! pfx ip link set "$IF" vf 0 spoofchk on 2>/tmp/spoof.err; then
+        fail spoofchk "ip link set $IF vf 0 spoofchk on: $(cat /tmp/spoof.err)"; return 1
+    fi
+    on=$(vf_line 0)
+    d0=$(denials)
+    if ! mv_make; then fail spoofchk "cannot make a macvlan on $VF0"; return 1; fi
+    pfx ip neigh del $AMV dev "$IF" 2>/dev/null
+    e0=$(spoof_events)
+    no_answer spoof_on mv $PFA; r_on=$?
+    sleep 3                   # the PF's watchdog reports spoof events every 2 s
+    seen_on=no; pf_saw_mv && seen_on=yes
+    e1=$(spoof_events)
+    pfx ip link set "$IF" vf 0 spoofchk off 2>/tmp/spoof.err
+    off=$(vf_line 0)
+    nsx mv ping -c 3 -i 0.5 -W 3 -w 5 $PFA >/tmp/ping-spoof_off.log 2>&1
+    seen_off=no; pf_saw_mv && seen_off=yes
+    d1=$(denials)
+    how="on: ping $PFA from macvlan $MACMV (trust off; the PF denied its MAC filter $((d1 - d0))x): PF saw its ARP: $seen_on, PF logged spoof events: $((e1 - e0)); off: PF saw it: $seen_off"
+    err=''
+    case $on in *"spoof checking on"*"trust off"*) ;; *) err="spoofchk on: ip link show: '$on'" ;; esac
+    case $off in *"spoof checking off"*) ;; *) err="$err spoofchk off: ip link show: '$off'" ;; esac
+    if [ -z "$err" ] && [ $r_on = 0 ] && [ $seen_on = no ] && [ $seen_off = yes ] &&
+       [ $((e1 - e0)) -gt 0 ]; then
+        pass spoofchk "$how"
+    else
+        fail spoofchk "${err:+$err; }$how; ping with spoofchk on: $(grep 'packets transmitted' /tmp/ping-spoof_on.log)"
+    fi
+}
+t_trust() {
+    d0=$(denials)
+    if ! pfx ip link set "$IF" vf 0 trust on 2>/tmp/trust.err; then
+        fail trust "ip link set $IF vf 0 trust on: $(cat /tmp/trust.err)"; return 1
+    fi
+    line=$(vf_line 0)
+    # up again: igbvf asks the PF for the macvlan's MAC filter anew
+    if ! mv_make; then fail trust "cannot make a macvlan on $VF0"; return 1; fi
+    err=''
+    case $line in *"trust on"*) ;; *) err="ip link show: '$line'" ;; esac
+    [ -n "$err" ] || wait_for 3 pings trust_host mv "$HOST" || err="macvlan $AMV -> $HOST: $PING_SUM"
+    [ -n "$err" ] || pings trust_pf mv $PFA || err="macvlan $AMV -> PF $PFA: $PING_SUM"
+    d1=$(denials)
+    nsx mv ip link del mv0
+    pfx ip link set "$IF" vf 0 trust off
+    pfx ip link set "$IF" vf 0 spoofchk on
+    restored=$(vf_line 0)
+    case $restored in *"spoof checking on"*"trust off"*) ;; *) err="$err; after trust off, spoofchk on: '$restored'" ;; esac
+    if [ -z "$err" ]; then
+        pass trust "trust on shown; spoofchk off: macvlan $MACMV $AMV -> $HOST $(rtt trust_host), -> PF $(rtt trust_pf) (PF MAC filter denials while trusted: $((d1 - d0))); back to trust off, spoofchk on"
+    else
+        fail trust "$err"; vf_dmesg 5
+    fi
+}
+
+# --- ip link set PF vf N state: igb has no ndo_set_vf_link_state ---------------
+t_linkstate() {
+    if pfx ip link set "$IF" vf 0 state disable >/tmp/state.err 2>&1; then
+        err=''
+        case $(vf_line 0) in *"link-state disable"*) ;; *) err="state disable not shown: '$(vf_line 0)'" ;; esac
+        [ -n "$err" ] || no_answer state_off vf0 "$HOST" || err="VF0 still pings $HOST with state disable"
+        pfx ip link set "$IF" vf 0 state enable || err="$err; state enable failed"
+        pfx ip link set "$IF" vf 0 state auto || err="$err; state auto failed"
+        case $(vf_line 0) in *"link-state auto"*) ;; *) err="$err; state auto not shown: '$(vf_line 0)'" ;; esac
+        wait_for 3 pings state_auto vf0 "$HOST" || err="$err; VF0 -> $HOST after state auto: $PING_SUM"
+        if [ -z "$err" ]; then pass linkstate "disable (VF0 cut off), enable, auto (VF0 pings $HOST)"
+        else fail linkstate "$err"; fi
+    elif grep -q 'Operation not supported' /tmp/state.err; then
+        pass linkstate "not supported by igb in $(uname -r) (no ndo_set_vf_link_state): '$(cat /tmp/state.err)'"
+    else
+        fail linkstate "ip link set $IF vf 0 state disable: $(cat /tmp/state.err)"
+    fi
+}
+
+# --- rmmod igb with VFs on, modprobe igb, VFs again ----------------------------
+t_pfreload() {
+    nvf=$(cat "$DEV/sriov_numvfs")
+    old=$IF
+    if ! rmmod igb; then fail pfreload "rmmod igb with $nvf VFs failed"; return 1; fi
+    PFNS=''
+    left=$(vf_pci | wc -l)
+    if ! modprobe igb; then fail pfreload "modprobe igb failed"; return 1; fi
+    if ! wait_for 20 igb_if; then fail pfreload "no netdev after modprobe igb"; igb_dmesg; return 1; fi
+    IF=$(igb_if)
+    ip link set "$IF" up
+    if ! pf_ready; then fail pfreload "$IF: no link: $(pf_desc)"; return 1; fi
+    if ! t_dhcp _ >/dev/null; then fail pfreload "$IF: no DHCP lease"; show /tmp/udhcpc.log; return 1; fi
+    if ! pings pfreload_host - "$HOST"; then fail pfreload "$IF -> $HOST: $PING_SUM"; return 1; fi
+    if ! set_numvfs 2; then fail pfreload "echo 2 > sriov_numvfs: $(cat /tmp/numvfs.err)"; return 1; fi
+    if ! wait_for 30 all_bound 2; then fail pfreload "VFs not bound after igb's reload"; vf_dmesg; return 1; fi
+    SETUP_ERR=''
+    if ! vf_to_ns 0 vf0 $A0; then fail pfreload "$SETUP_ERR"; return 1; fi
+    VF0=$VFIF
+    if ! wait_for 3 pings pfreload_vf vf0 "$HOST"; then fail pfreload "VF0 -> $HOST: $PING_SUM"; return 1; fi
+    if ! pings pfreload_vfpf vf0 $PFA; then fail pfreload "VF0 -> PF $PFA: $PING_SUM"; return 1; fi
+    if [ "$left" = 0 ]; then
+        pass pfreload "rmmod igb with $nvf VFs (none left), modprobe igb: $old -> $IF, lease, PF -> $HOST $(rtt pfreload_host); 2 VFs again, VF0 $VF0 -> $HOST $(rtt pfreload_vf), -> PF $(rtt pfreload_vfpf)"
+    else
+        fail pfreload "$left VFs still on the bus after rmmod igb (the rest works)"
+    fi
+}
+
 # --- VFs off: the PF goes on ---------------------------------------------------
 t_disable() {
     if ! set_numvfs 0; then fail disable "echo 0: $(cat /tmp/numvfs.err)"; return 1; fi
     num=$(cat "$DEV/sriov_numvfs") left=$(vf_pci | wc -l)
-    vfl=$(ip link show "$IF" | grep -c ' vf [0-9]')
-    if ! pf_ready; then fail disable "PF: no link: $(link_desc "$IF")"; return 1; fi
-    if ! t_ping _ >/dev/null; then fail disable "PF: no ping"; show /tmp/ping.log; return 1; fi
+    vfl=$(pfx ip link show "$IF" | grep -c ' vf [0-9]')
+    if ! pf_ready; then fail disable "PF: no link: $(pf_desc)"; return 1; fi
+    if ! pings disable "${PFNS:--}" "$HOST"; then
+        fail disable "PF: no ping: $PING_SUM"; show /tmp/ping-disable.log 5; return 1; fi
     if [ "$num" = 0 ] && [ "$left" = 0 ] && [ "$vfl" = 0 ]; then
-        pass disable "numvfs=0, no VF on the bus, PF $(ip4 "$IF") pings $HOST"
+        pass disable "numvfs=0, no VF on the bus, PF $(pfx ip -4 -o addr show dev "$IF" | awk '{print $4; exit}') pings $HOST"
     else
         fail disable "numvfs=$num, $left VFs on the bus, $vfl vf lines in ip link (PF pings)"
     fi
@@ -290,8 +612,10 @@ t_disable() {
 T0=$(uptime_cs)
 step() { say "$1 at $(( ($(uptime_cs) - T0) / 100 ))s"; }
 step pf;      t_pf || exit 1
+step rss;     t_rss rss
 step enable;  t_enable || exit 1
 step bind;    t_bind
+step renum_loop; t_renum_loop
 # Without 2 working VFs in their namespaces the VF checks cannot run (they
 # are reported missing), but the PF must still survive disabling SR-IOV.
 step renum
@@ -304,7 +628,18 @@ if t_renum; then
         step vf_vf;    t_vf_vf
         step vf_host;  t_vf_host
         step tcp;      t_vf_tcp
+        step ext;      t_ext
         step vfreload; t_vfreload
+        step pfns
+        if t_pfns; then
+            step rss_vf;    t_rss rss_vf
+            step bcast;     t_bcast
+            step vlan;      t_vlan
+            step spoofchk;  t_spoofchk
+            step trust;     t_trust
+            step linkstate; t_linkstate
+        fi
+        step pfreload; t_pfreload
     fi
 fi
 step disable; t_disable
