@@ -22,6 +22,10 @@ demo: qemu
 run: qemu
 	tests/guest/demo.sh --interactive
 
+# our graft as a git format-patch series for QEMU, checked: build/patches/
+patches:
+	scripts/igb/export-patches.sh
+
 clean:
 	rm -rf build
 

@@ -318,7 +318,8 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
             stw_le_p(desc + 14, eop && meta->vp ? meta->vlan : 0);
         } else {
             stw_le_p(desc + 8, chunk);
-            desc[12] = IGB_RXD_STAT_DD | (meta->vp && eop ? IGB_RXD_STAT_VP : 0) |
+            desc[12] = IGB_RXD_STAT_DD |
+                       (meta->vp && eop ? IGB_RXD_STAT_VP : 0) |
                        (eop ? IGB_RXD_STAT_EOP |
                               (meta->csum_sta ? meta->csum_sta :
                                                 IGB_RXD_STAT_IXSM) : 0);
@@ -377,7 +378,8 @@ static uint32_t igb_rx_pools(IgbCore *core, const uint8_t *buf, bool tagged,
         for (p = 0; p < IGB_NUM_POOLS; p++) {
             uint32_t vmolr = core->mac[R(IGB_VMOLR(p))];
 
-            if ((vmolr & IGB_VMOLR_MPME) || (mta && (vmolr & IGB_VMOLR_ROMPE))) {
+            if ((vmolr & IGB_VMOLR_MPME) ||
+                (mta && (vmolr & IGB_VMOLR_ROMPE))) {
                 pools |= BIT(p);
             }
         }

@@ -7,6 +7,27 @@ IGB_CACHE=${IGB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/igb-qemu}
 IGB_APT=$IGB_CACHE/apt
 mkdir -p "$IGB_CACHE"
 
+# configure flags of every QEMU build we make (build.sh, export-patches.sh
+# --verify).  Debian's firmware packages: libvirt cannot pass -L, so QEMU
+# must find them on its own.
+IGB_FWPATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+IGB_CONFIGURE=(--python=/usr/bin/python3 --target-list=x86_64-softmmu
+      --firmwarepath="$IGB_FWPATH" --disable-docs --disable-werror
+      --enable-slirp --disable-download --disable-rust
+      --disable-install-blobs --enable-trace-backends=log
+      --disable-gtk --disable-sdl --disable-vnc --disable-opengl
+      --disable-spice --disable-curl --disable-gnutls --disable-nettle
+      --disable-gcrypt --disable-libusb --disable-usb-redir
+      --disable-virglrenderer --disable-xkbcommon --disable-curses
+      --disable-libssh --disable-capstone --disable-fdt
+      --disable-guest-agent --disable-tools --disable-xen
+      --disable-vhost-user-blk-server --disable-libudev
+      --disable-pa --disable-alsa --disable-jack --disable-oss
+      --disable-pipewire --disable-sndio --disable-dbus-display
+      --disable-linux-io-uring --disable-zstd --disable-bzip2
+      --disable-lzo --disable-snappy --disable-vde --disable-netmap
+      --disable-af-xdp --disable-plugins)
+
 log() { printf '[igb] %s\n' "$*" >&2; }
 die() { printf '[igb] error: %s\n' "$*" >&2; exit 1; }
 
@@ -66,4 +87,31 @@ igb_need() {
     DEBIAN_FRONTEND=noninteractive igb_apt install -y --no-install-recommends \
         "${missing[@]}" >"$IGB_CACHE/apt-install.log" 2>&1 ||
         { tail -20 "$IGB_CACHE/apt-install.log" >&2; die "apt-get install failed"; }
+}
+
+# igb_firmware_links BDIR: a binary run from a build directory looks for
+# firmware only inside qemu-bundle/: point the configured firmware
+# directories there as well.
+igb_firmware_links() {
+    local d
+    for d in ${IGB_FWPATH//:/ }; do
+        mkdir -p "$1/qemu-bundle$(dirname "$d")"
+        [ -e "$1/qemu-bundle$d" ] || ln -s "$d" "$1/qemu-bundle$d"
+    done
+}
+
+# igb_qtest_paths BDIR: the igb tests of the build's qos-test (the PF's
+# node; the SR-IOV tests are among them).
+igb_qtest_paths() {
+    (cd "$1" && QTEST_QEMU_BINARY=./qemu-system-x86_64 \
+        ./tests/qtest/qos-test -l 2>/dev/null | grep -E '/igb(/|$)' | grep -v '/igbvf')
+}
+
+# igb_qtest_run BDIR LOG PATH...: run those tests, TAP output into LOG.
+igb_qtest_run() {
+    local bdir=$1 log=$2 p args=()
+    shift 2
+    for p in "$@"; do args+=(-p "$p"); done
+    (cd "$bdir" && QTEST_QEMU_BINARY=./qemu-system-x86_64 \
+        timeout 600 ./tests/qtest/qos-test --tap -k "${args[@]}") >"$log" 2>&1
 }

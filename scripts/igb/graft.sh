@@ -3,19 +3,28 @@
 # Make $IGB_CACHE/qemu: the pristine QEMU tree without upstream's igb and
 # with ours grafted in.  Idempotent and incremental: a file is rewritten only
 # when its content changes, so ninja rebuilds only what we touched.
+# Usage: graft.sh [--into DIR]
+#   --into DIR: graft into DIR instead, a copy of the pristine tree that the
+#   caller made (export-patches.sh: a git checkout of it).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 pristine=$("$IGB_TOP/scripts/igb/fetch-qemu.sh")
-tree=$IGB_CACHE/qemu
-stamp="$pristine $(cat "$pristine/VERSION")"
-
-if [ ! -f "$tree/.igb-base" ] || [ "$(cat "$tree/.igb-base")" != "$stamp" ]; then
-    log "copying $pristine to $tree"
-    rm -rf "$tree" "$IGB_CACHE/build"
-    cp -a "$pristine" "$tree"
-    rm -f "$tree/.igb-pristine"
-    echo "$stamp" > "$tree/.igb-base"
+if [ "${1:-}" = --into ]; then
+    [ -n "${2:-}" ] && [ -f "$2/VERSION" ] || die "--into needs a QEMU tree"
+    [ "$(cat "$2/VERSION")" = "$(cat "$pristine/VERSION")" ] ||
+        die "$2 is QEMU $(cat "$2/VERSION"), the pristine tree $(cat "$pristine/VERSION")"
+    tree=$(cd "$2" && pwd)
+else
+    tree=$IGB_CACHE/qemu
+    stamp="$pristine $(cat "$pristine/VERSION")"
+    if [ ! -f "$tree/.igb-base" ] || [ "$(cat "$tree/.igb-base")" != "$stamp" ]; then
+        log "copying $pristine to $tree"
+        rm -rf "$tree" "$IGB_CACHE/build"
+        cp -a "$pristine" "$tree"
+        rm -f "$tree/.igb-pristine"
+        echo "$stamp" > "$tree/.igb-base"
+    fi
 fi
 
 # Upstream's igb, as the pristine tree has it: none of it may stay.
