@@ -231,6 +231,7 @@ static void igb_build_reg_table(void)
     igb_def(IGB_TIMADJL, IGB_K_RW, 0xFFFFFFFF);
     igb_def(IGB_TIMADJH, IGB_K_TIMADJH, 0xFFFFFFFF);
     igb_def(IGB_TSAUXC, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_TSICR, IGB_K_STAT, 0);
 
     igb_def_array(IGB_VMBMEM(0), IGB_TOTAL_VFS * IGB_VMBMEM_WORDS, 4,
                   IGB_K_RW, 0xFFFFFFFF);
@@ -758,6 +759,7 @@ bool igb_ptp_stamp(IgbCore *core, bool tx)
 /* Reset */
 static void igb_mac_reset(IgbCore *core)
 {
+    uint32_t pvf[IGB_NUM_POOLS * IGB_PVF_STRIDE / 4];
     int q;
 
     for (int v = 0; v < IGB_NUM_EITR; v++) {
@@ -765,7 +767,13 @@ static void igb_mac_reset(IgbCore *core)
     }
     core->eitr_armed = 0;
     core->eitr_pending = 0;
+    /*
+     * The per-pool (VF) statistics survive a PF reset: igbvf keeps its own
+     * baselines and would see a reset as a 32-bit wrap.
+     */
+    memcpy(pvf, &core->mac[R(IGB_PVF_BASE)], sizeof(pvf));
     memset(core->mac, 0, sizeof(core->mac));
+    memcpy(&core->mac[R(IGB_PVF_BASE)], pvf, sizeof(pvf));
 
     core->mac[R(IGB_CTRL)] = IGB_CTRL_FD | IGB_CTRL_SLU | BIT(9) /* 1000 */;
     core->mac[R(IGB_STATUS)] = IGB_STATUS_GIO_MASTER | IGB_STATUS_PF_RST_DONE;
@@ -810,6 +818,9 @@ void igb_core_reset(IgbCore *core)
 {
     igb_phy_reset(core);
     igb_mac_reset(core);
+    /* a device (not software) reset clears the per-pool statistics too */
+    memset(&core->mac[R(IGB_PVF_BASE)], 0,
+           IGB_NUM_POOLS * IGB_PVF_STRIDE);
 }
 
 static void igb_ctrl_write(IgbCore *core, uint32_t val)

@@ -259,7 +259,7 @@
 
 /* Statistics (all clear on read) */
 #define IGB_STATS_START 0x04000
-#define IGB_STATS_END   0x04130
+#define IGB_STATS_END   0x04140
 #define IGB_CRCERRS     0x04000
 #define IGB_MPC         0x04010
 #define IGB_PRC64       0x0405C
@@ -327,6 +327,7 @@
 #define IGB_TIMADJL     0x0B60C
 #define IGB_TIMADJH     0x0B610
 #define IGB_TSAUXC      0x0B640
+#define IGB_TSICR       0x0B66C
 
 /* Receive queue steering filters */
 #define IGB_SYNQF           0x055FC

@@ -749,7 +749,8 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
         pools = (src < 0 && igb_rx_accept(core, buf, len)) ? 1 : 0;
     }
     if (!pools) {
-        trace_igb_rx_filtered(len);
+        /* (from a pool: not for any other pool, so it goes to the wire) */
+        trace_igb_rx_filtered(len, ldq_be_p(buf) >> 16, src);
         return src == IGB_RX_SRC_WIRE ? total : 0;
     }
     matched = ctpop32(pools);

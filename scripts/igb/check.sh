@@ -85,5 +85,6 @@ guest_test() {
 if [ "${IGB_SKIP_GUEST:-0}" != 1 ]; then
     guest_test test-pf.sh "$IGB_CACHE/guest-pf.log"
     guest_test test-sriov.sh "$IGB_CACHE/guest-sriov.log"
+    guest_test test-features.sh "$IGB_CACHE/guest-features.log"
 fi
 finish

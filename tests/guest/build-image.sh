@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Build (cached in $IGB_CACHE/guest/) the Linux guest for the igb tests:
 # Debian's kernel (not installed, only unpacked) and an initramfs with
-# busybox-static, the real ethtool and ip, igb/igbvf and their deps, and
-# the scripts in tests/guest/initramfs/.
+# busybox-static, the real ethtool and ip, linuxptp's ptp4l and phc_ctl,
+# igb/igbvf and their deps, and the scripts in tests/guest/initramfs/.
 # Usage: build-image.sh [--force]
 # Env:   GUEST_KERNEL_SUITE  bookworm (default) or bookworm-backports
 #        GUEST_MODULES       modules to include (default "igb igbvf 8021q
@@ -24,7 +24,7 @@ force=0
 gdir=$IGB_CACHE/guest
 mkdir -p "$gdir/debs"
 
-igb_need busybox-static ethtool iproute2 cpio gzip xz-utils
+igb_need busybox-static ethtool iproute2 linuxptp cpio gzip xz-utils
 (igb_apt_setup) || log "apt update failed; trying the lists at hand"
 igb_apt_cache() {
     apt-cache -o Dir::Etc::sourcelist="$IGB_APT/igb.sources" \
@@ -49,7 +49,7 @@ kpver=$(igb_apt_cache show "$kpkg/$suite" 2>/dev/null |
 
 out=$gdir/$kver
 inputs=$( { echo "$kpkg $kpver $modules"
-            dpkg-query -W busybox-static ethtool iproute2 libc6
+            dpkg-query -W busybox-static ethtool iproute2 linuxptp libc6
             cat "$0"; find "$here/initramfs" -type f | sort | xargs cat; } |
           sha256sum | cut -d' ' -f1)
 if [ $force = 0 ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ] &&
@@ -96,7 +96,7 @@ cp /bin/busybox "$root/bin/busybox"
 for a in $(/bin/busybox --list); do
     [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 done
-for b in /usr/sbin/ethtool /bin/ip; do
+for b in /usr/sbin/ethtool /bin/ip /usr/sbin/ptp4l /usr/sbin/phc_ctl; do
     cp "$b" "$root/usr/sbin/"
     ldd "$b" | awk '/=>/ {print $3} $1 ~ /^\// {print $1}' | while read -r lib; do
         [ -f "$lib" ] || continue

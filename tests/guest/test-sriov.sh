@@ -27,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 xfer=5242880
 expect="pf rss enable bind renum_loop renum vfmac netns vflink pf_vf vf_vf
-        vf_host tcp_rx tcp_tx ext_in ext_out vfreload pfns rss_vf bcast vlan
+        vf_host tcp_rx tcp_tx ext_in ext_out vfreload pfns local_tcp rss_vf bcast vlan
         vlan_clear spoofchk trust linkstate pfreload disable boot host_rx
         host_tx host_ext_in host_ext_out"
 logdir=${IGB_TEST_LOGDIR:-$IGB_CACHE/guest/logs}

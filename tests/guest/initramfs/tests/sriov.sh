@@ -422,6 +422,37 @@ t_pfns() {
     pass pfns "$IF in netns pf ($PFA), VFs back after $(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))s: PF->$HOST $(rtt pfns_host), PF->VF0 $(rtt pfns_vf0), PF->VF1 $(rtt pfns_vf1), VF0->PF $(rtt pfns_pf0), VF1->PF $(rtt pfns_pf1)"
 }
 
+# --- TCP inside the NIC: PF<->VF0 and VF0<->VF1, content checked --------------
+# t_local_tcp: 2 MiB each way between namespaces (so it crosses the NIC's
+# switch); the receiver (nc -l in its namespace) takes exactly that many
+# bytes, hashes them and closes, which ends the sender's nc.
+t_local_tcp() {
+    n=2097152 res='' port=5010
+    gen $n > /tmp/lt.src
+    want=$(sha256sum < /tmp/lt.src | cut -d' ' -f1)
+    printf '#!/bin/sh\nhead -c %d > /tmp/lt.dst\n' $n > /tmp/lt-recv.sh
+    chmod +x /tmp/lt-recv.sh
+    for x in "pf vf0 $A0" "vf0 pf $PFA" "vf0 vf1 $A1" "vf1 vf0 $A0"; do
+        set -- $x
+        port=$((port + 1))
+        rm -f /tmp/lt.dst
+        ip netns exec "$2" nc -l -p $port -e /tmp/lt-recv.sh >/dev/null 2>&1 &
+        sleep 1
+        t0=$(uptime_cs)
+        timeout 60 /usr/sbin/ip netns exec "$1" nc "$3" $port < /tmp/lt.src >/dev/null 2>&1
+        wait_for 30 sh -c "[ \"\$(wc -c < /tmp/lt.dst)\" -eq $n ]"
+        t1=$(uptime_cs)
+        got=$(sha256sum < /tmp/lt.dst | cut -d' ' -f1)
+        len=$(wc -c < /tmp/lt.dst)
+        if [ "$got" != "$want" ]; then
+            fail local_tcp "$1 -> $2 ($3): $len/$n bytes, sha256 $got, want $want"
+            return 1
+        fi
+        res="$res $1->$2 $(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))s"
+    done
+    pass local_tcp "2 MiB each, sha256 $want:$res"
+}
+
 # --- broadcast ARP from VF0 reaches VF1 and the PF ----------------------------
 rxp() { nsx "$1" cat "/sys/class/net/$2/statistics/rx_packets" 2>/dev/null || echo 0; }
 estat() { nsx "$1" ethtool -S "$2" 2>/dev/null | awk -F': *' -v k="$3" '{ sub(/^ */, "", $1) } $1 == k { print $2; exit }'; }
@@ -632,6 +663,7 @@ if t_renum; then
         step vfreload; t_vfreload
         step pfns
         if t_pfns; then
+            step local_tcp; t_local_tcp
             step rss_vf;    t_rss rss_vf
             step bcast;     t_bcast
             step vlan;      t_vlan
