@@ -2295,6 +2295,41 @@ static void test_eitr(void *obj, void *data, QGuestAllocator *alloc)
 }
 
 /*
+ * Low latency interrupts: frames of an EtherType filter (ETQF at 0x5CB0)
+ * with IMM_INT (bit 29) interrupt at once, even inside an EITR interval
+ * that holds back ordinary frames.
+ */
+#define LLI_ETQF0       0x5CB0
+#define LLI_ETYPE       0x88B6      /* not TEST_ETHERTYPE */
+
+static void test_lli(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint8_t frame[128];
+    RxWait w = { .ring = &r };
+
+    eitr_setup(d, &r, 500 << IGB_EITR_INTERVAL_SHIFT);
+    qigb_wr(d, LLI_ETQF0, LLI_ETYPE | BIT(26) | BIT(29));
+    eitr_rx(d, env, &r, 1);
+    eitr_expect_now(d);
+
+    /* an ordinary frame inside the interval is held back */
+    eitr_rx(d, env, &r, 2);
+    g_assert_false(qigb_msix_fired(d, QIGB_MSIX_RX_VEC));
+
+    /* the filtered EtherType goes through at once */
+    make_frame(frame, sizeof(frame), igb_mac, 3);
+    stw_be_p(frame + 12, LLI_ETYPE);
+    sock_send_frame(env->sv[0], frame, sizeof(frame));
+    g_assert_true(wait_no_clock(d, rx_done, &w));
+    qigb_rx_post(d, &r, 1);
+    eitr_expect_now(d);
+    qigb_ring_free(d, &r);
+}
+
+/*
  * The interval field is 13 bits (14:2), igb_write_itr() masks with
  * 0x7ffc: up to 8191 us.  A wrong interval is reported as a failure
  * without aborting, so that the tests after this one still run.
@@ -2929,6 +2964,7 @@ static void igb_register_tests(void)
     qos_add_test("link", "igb", test_link, &opts);
     qos_add_test("eitr", "igb", test_eitr, &opts);
     qos_add_test("eitr-long", "igb", test_eitr_long, &opts);
+    qos_add_test("lli", "igb", test_lli, &opts);
     qos_add_test("vlan-rx-legacy", "igb", test_vlan_rx_legacy, &opts);
     qos_add_test("vlan-rx-adv", "igb", test_vlan_rx_adv, &opts);
     qos_add_test("vlan-filter", "igb", test_vlan_filter, &opts);
