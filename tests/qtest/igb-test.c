@@ -764,6 +764,44 @@ static void test_tx_legacy(void *obj, void *data, QGuestAllocator *alloc)
     qigb_ring_free(d, &r);
 }
 
+/*
+ * TX head write-back: with TDWBAL bit 0 set, the device writes the ring's
+ * head index to the 4-byte-aligned address in TDWBAH:TDWBAL after it
+ * processes descriptors.
+ */
+#define HWB_TDWBAL0     0xE038
+#define HWB_TDWBAH0     0xE03C
+
+static void test_tx_head_wb(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint64_t wb = guest_alloc(alloc, 64);
+    uint32_t head = 0xdeadbeef;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, false, 0, 8, 2048, false);
+    qigb_tx_start(d, &r);
+    qtest_memwrite(qigb_qts(d), wb, &head, sizeof(head));
+    qigb_wr(d, HWB_TDWBAL0, (uint32_t)wb | 1);
+    qigb_wr(d, HWB_TDWBAH0, wb >> 32);
+
+    tx_one(d, &r, env->sv[0], 100, 1, false);
+    tx_one(d, &r, env->sv[0], 200, 2, false);
+    qtest_memread(qigb_qts(d), wb, &head, sizeof(head));
+    g_assert_cmphex(le32_to_cpu(head), ==, 2);
+
+    /* disabled again: the word is left alone */
+    qigb_wr(d, HWB_TDWBAL0, (uint32_t)wb);
+    tx_one(d, &r, env->sv[0], 100, 3, false);
+    qtest_memread(qigb_qts(d), wb, &head, sizeof(head));
+    g_assert_cmphex(le32_to_cpu(head), ==, 2);
+    g_assert_cmpuint(qigb_rd(d, IGB_TDH(0)), ==, 3);
+    qigb_ring_free(d, &r);
+    guest_free(alloc, wb);
+}
+
 static void test_tx_adv(void *obj, void *data, QGuestAllocator *alloc)
 {
     QIgb *d = obj;
@@ -2965,6 +3003,7 @@ static void igb_register_tests(void)
     qos_add_test("eitr", "igb", test_eitr, &opts);
     qos_add_test("eitr-long", "igb", test_eitr_long, &opts);
     qos_add_test("lli", "igb", test_lli, &opts);
+    qos_add_test("tx-head-wb", "igb", test_tx_head_wb, &opts);
     qos_add_test("vlan-rx-legacy", "igb", test_vlan_rx_legacy, &opts);
     qos_add_test("vlan-rx-adv", "igb", test_vlan_rx_adv, &opts);
     qos_add_test("vlan-filter", "igb", test_vlan_filter, &opts);
