@@ -21,6 +21,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/igb/common.sh"
+. "$here/tally.sh"
 
 maca=52:54:00:12:34:57 macb=52:54:00:12:34:58
 expect="setup eeprom_write eeprom_selftest eeprom_reload ts_caps phc_get
@@ -84,24 +85,5 @@ kill "$srv_pid" 2>/dev/null || true
 wait "$srv_pid" 2>/dev/null || true
 srv_pid=''
 
-# Tally: every expected check must have passed and nothing may have failed.
-npass=0 nfail=0
-for c in $expect; do
-    c=feat.$c
-    if grep -q "^IGBTEST FAIL $c\( \|$\)" "$results"; then
-        nfail=$((nfail + 1))
-    elif grep -q "^IGBTEST PASS $c\( \|$\)" "$results"; then
-        npass=$((npass + 1))
-    else
-        echo "IGBTEST FAIL $c missing"; nfail=$((nfail + 1))
-    fi
-done
 # shellcheck disable=SC2086  # $expect is a list of words
-while read -r _ _ c _; do   # failures outside the expected list
-    case " $(printf 'feat.%s ' $expect)" in
-        *" $c "*) ;;
-        *) echo "unexpected failure: $c"; nfail=$((nfail + 1)) ;;
-    esac
-done < <(grep '^IGBTEST FAIL' "$results" || true)
-echo "$npass passed, $nfail failed"
-[ "$nfail" = 0 ]
+igb_tally "$results" $(printf 'feat.%s ' $expect)

@@ -10,6 +10,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/igb/common.sh"
+. "$here/tally.sh"
 
 xfer=10485760
 selftests="selftest_register selftest_eeprom selftest_interrupt
@@ -87,24 +88,6 @@ host_check host.tcp_tx PUT
 boot intx "${IGB_INTX_TIMEOUT:-240}" -a "igbtest=pf-intx pci=nomsi"
 
 # Tally: every expected check must have passed and nothing may have failed.
-npass=0 nfail=0
-for c in $(for x in $expect_pf; do echo "pf.$x"; done
-           for x in $expect_intx; do echo "intx.$x"; done
-           echo host.tcp_rx host.tcp_tx); do
-    if grep -q "^IGBTEST FAIL $c\( \|$\)" "$results"; then
-        nfail=$((nfail + 1))
-    elif grep -q "^IGBTEST PASS $c\( \|$\)" "$results"; then
-        npass=$((npass + 1))
-    else
-        echo "IGBTEST FAIL $c missing"; nfail=$((nfail + 1))
-    fi
-done
-while read -r _ _ c _; do   # failures outside the expected list
-    case " $(echo $expect_pf | sed 's/[^ ]*/pf.&/g') $(echo $expect_intx |
-          sed 's/[^ ]*/intx.&/g') host.tcp_rx host.tcp_tx " in
-        *" $c "*) ;;
-        *) echo "unexpected failure: $c"; nfail=$((nfail + 1)) ;;
-    esac
-done < <(grep '^IGBTEST FAIL' "$results" || true)
-echo "$npass passed, $nfail failed"
-[ "$nfail" = 0 ]
+# shellcheck disable=SC2086  # lists of words
+igb_tally "$results" $(printf 'pf.%s ' $expect_pf) \
+    $(printf 'intx.%s ' $expect_intx) host.tcp_rx host.tcp_tx

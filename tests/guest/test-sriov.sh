@@ -24,6 +24,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/igb/common.sh"
+. "$here/tally.sh"
 
 xfer=5242880
 expect="pf rss enable bind renum_loop renum vfmac netns vflink pf_vf vf_vf
@@ -127,24 +128,5 @@ client_check() { # NAME WANT-LINE GUEST-CHECK
 client_check host_ext_in "PUT $xfer $want $xfer OK" ext_in
 client_check host_ext_out "GET $xfer $xfer $want OK" ext_out
 
-# Tally: every expected check must have passed and nothing may have failed.
-npass=0 nfail=0
-for c in $expect; do
-    c=sriov.$c
-    if grep -q "^IGBTEST FAIL $c\( \|$\)" "$results"; then
-        nfail=$((nfail + 1))
-    elif grep -q "^IGBTEST PASS $c\( \|$\)" "$results"; then
-        npass=$((npass + 1))
-    else
-        echo "IGBTEST FAIL $c missing"; nfail=$((nfail + 1))
-    fi
-done
 # shellcheck disable=SC2086  # $expect is a list of words
-while read -r _ _ c _; do   # failures outside the expected list
-    case " $(printf 'sriov.%s ' $expect)" in
-        *" $c "*) ;;
-        *) echo "unexpected failure: $c"; nfail=$((nfail + 1)) ;;
-    esac
-done < <(grep '^IGBTEST FAIL' "$results" || true)
-echo "$npass passed, $nfail failed"
-[ "$nfail" = 0 ]
+igb_tally "$results" $(printf 'sriov.%s ' $expect)
