@@ -13,16 +13,7 @@ flock 9
 tree=$("$IGB_TOP/scripts/igb/graft.sh")
 bdir=$IGB_CACHE/build
 
-conf=("${IGB_CONFIGURE[@]}")
-want="${conf[*]}"
-if [ ! -f "$bdir/build.ninja" ] || [ "$(cat "$bdir/.igb-conf" 2>/dev/null)" != "$want" ]; then
-    rm -rf "$bdir"
-    mkdir -p "$bdir"
-    log "configuring QEMU in $bdir"
-    (cd "$bdir" && "$tree/configure" "${conf[@]}" >configure.log 2>&1) ||
-        { tail -30 "$bdir/configure.log" >&2; die "configure failed"; }
-    echo "$want" > "$bdir/.igb-conf"
-fi
+igb_configure "$bdir" "$tree" "${IGB_CONFIGURE[*]}" "${IGB_CONFIGURE[@]}"
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(qemu-system-x86_64)

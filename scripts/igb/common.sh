@@ -89,6 +89,24 @@ igb_need() {
         { tail -20 "$IGB_CACHE/apt-install.log" >&2; die "apt-get install failed"; }
 }
 
+# igb_configure BDIR SRCTREE STAMP CONFIGURE-ARGS...: configure a QEMU
+# build directory, or keep it when it was configured with the same STAMP
+# (anything that should force a fresh configure when it changes).
+igb_configure() {
+    local bdir=$1 src=$2 stamp=$3
+    shift 3
+    if [ -f "$bdir/build.ninja" ] &&
+       [ "$(cat "$bdir/.igb-conf" 2>/dev/null)" = "$stamp" ]; then
+        return 0
+    fi
+    rm -rf "$bdir"
+    mkdir -p "$bdir"
+    log "configuring QEMU in $bdir"
+    (cd "$bdir" && "$src/configure" "$@" >configure.log 2>&1) ||
+        { tail -30 "$bdir/configure.log" >&2; die "configure failed"; }
+    echo "$stamp" > "$bdir/.igb-conf"
+}
+
 # igb_firmware_links BDIR: a binary run from a build directory looks for
 # firmware only inside qemu-bundle/: point the configured firmware
 # directories there as well.

@@ -412,14 +412,7 @@ want="src=$vt ${conf[*]}"
 vbuild() {
     exec 9>"$IGB_CACHE/build.lock"
     flock -n 9 || { log "waiting for the build lock"; flock 9; }
-    if [ ! -f "$vb/build.ninja" ] || [ "$(cat "$vb/.igb-conf" 2>/dev/null)" != "$want" ]; then
-        rm -rf "$vb"
-        mkdir -p "$vb"
-        log "configuring in $vb"
-        (cd "$vb" && "$vt/configure" "${conf[@]}" >configure.log 2>&1) ||
-            { tail -30 "$vb/configure.log" >&2; die "configure failed ($1)"; }
-        echo "$want" > "$vb/.igb-conf"
-    fi
+    igb_configure "$vb" "$vt" "$want" "${conf[@]}"
     log "building ($1)"
     nice ninja -C "$vb" qemu-system-x86_64 tests/qtest/qos-test >"$vb/ninja.log" 2>&1 ||
         { grep -E 'error|FAILED' "$vb/ninja.log" | head -40 >&2
