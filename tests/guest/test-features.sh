@@ -21,7 +21,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/igb/common.sh"
-. "$here/tally.sh"
+. "$here/harness.sh"
 
 maca=52:54:00:12:34:57 macb=52:54:00:12:34:58
 expect="setup eeprom_write eeprom_selftest eeprom_reload ts_caps phc_get
@@ -62,25 +62,8 @@ extra=(-m 1G
        -device "igb,bus=rpb,netdev=hb,mac=$macb")
 # shellcheck disable=SC2206  # a list of words
 extra+=(${IGB_FEATURES_QEMU_ARGS:-})
-t0=$SECONDS
-log "boot 'features' (log $log)"
-set +e
-"$here/run-guest.sh" -t "${IGB_FEATURES_TIMEOUT:-600}" \
-    -a "igbtest=features igbport=$port igbmaca=$maca igbmacb=$macb" -- "${extra[@]}" 2>&1 |
-    stdbuf -oL tr -d '\r' | tee "$log" |
-    if [ "${VERBOSE:-0}" = 1 ]; then cat; else
-        grep --line-buffered -oE 'IGBTEST (PASS|FAIL) .*'; fi
-rc=${PIPESTATUS[0]}
-set -e
-grep -oE 'IGBTEST (PASS|FAIL) .*' "$log" >> "$results" || true
-if [ "$rc" = 0 ] && grep -q '^IGBTEST DONE' "$log"; then
-    echo "IGBTEST PASS feat.boot $((SECONDS - t0))s" | tee -a "$results"
-else
-    echo "IGBTEST FAIL feat.boot rc=$rc after $((SECONDS - t0))s$(
-          grep -q '^IGBTEST DONE' "$log" || echo ', test did not finish')" |
-        tee -a "$results"
-    tail -n 25 "$log" | sed 's/^/    | /'
-fi
+igb_guest_boot feat "$log" "$results" -t "${IGB_FEATURES_TIMEOUT:-600}" \
+    -a "igbtest=features igbport=$port igbmaca=$maca igbmacb=$macb" -- "${extra[@]}"
 kill "$srv_pid" 2>/dev/null || true
 wait "$srv_pid" 2>/dev/null || true
 srv_pid=''

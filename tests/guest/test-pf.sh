@@ -10,7 +10,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/igb/common.sh"
-. "$here/tally.sh"
+. "$here/harness.sh"
 
 xfer=10485760
 selftests="selftest_register selftest_eeprom selftest_interrupt
@@ -29,27 +29,9 @@ trap cleanup EXIT
 
 "$here/build-image.sh" >/dev/null
 
-# boot PREFIX TIMEOUT RUN-GUEST-ARGS...: one guest; its IGBTEST lines are
-# shown as they come and kept in $results, plus PREFIX.boot.
+# boot PREFIX TIMEOUT RUN-GUEST-ARGS...: one guest (see harness.sh).
 boot() {
-    local prefix=$1 tmo=$2 log=$logdir/$1.log t0=$SECONDS rc
-    shift 2
-    log "boot '$prefix' (log $log)"
-    set +e
-    "$here/run-guest.sh" -t "$tmo" "$@" 2>&1 | tr -d '\r' | tee "$log" |
-        if [ "${VERBOSE:-0}" = 1 ]; then cat; else
-            grep --line-buffered -oE 'IGBTEST (PASS|FAIL) .*'; fi
-    rc=${PIPESTATUS[0]}
-    set -e
-    grep -oE 'IGBTEST (PASS|FAIL) .*' "$log" >> "$results" || true
-    if [ "$rc" = 0 ] && grep -q '^IGBTEST DONE' "$log"; then
-        echo "IGBTEST PASS $prefix.boot $((SECONDS - t0))s" | tee -a "$results"
-    else
-        echo "IGBTEST FAIL $prefix.boot rc=$rc after $((SECONDS - t0))s$(
-              grep -q '^IGBTEST DONE' "$log" || echo ', test did not finish')" |
-            tee -a "$results"
-        tail -n 25 "$log" | sed 's/^/    | /'
-    fi
+    igb_guest_boot "$1" "$logdir/$1.log" "$results" -t "$2" "${@:3}"
 }
 
 # Boot 1, with the transfer server on the host (the guest reaches it as

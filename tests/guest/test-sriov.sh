@@ -24,7 +24,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/igb/common.sh"
-. "$here/tally.sh"
+. "$here/harness.sh"
 
 xfer=5242880
 expect="pf rss enable bind renum_loop renum vfmac netns vflink pf_vf vf_vf
@@ -73,26 +73,9 @@ extra=()
 [ "${IGB_SRIOV_LOW_BARS:-0}" = 1 ] && extra=(-global q35-pcihost.pci-hole64-size=0)
 # shellcheck disable=SC2206  # a list of words
 extra+=(${IGB_SRIOV_QEMU_ARGS:-})
-t0=$SECONDS
-log "boot 'sriov' (log $log)"
-set +e
-"$here/run-guest.sh" -t "${IGB_SRIOV_TIMEOUT:-600}" \
+igb_guest_boot sriov "$log" "$results" -t "${IGB_SRIOV_TIMEOUT:-600}" \
     -n ",hostfwd=tcp:127.0.0.1:$extport-10.0.2.20:7001" \
-    -a "igbtest=sriov igbport=$port igbxfer=$xfer igbext=1" -- -m 1G "${extra[@]}" 2>&1 |
-    stdbuf -oL tr -d '\r' | tee "$log" |
-    if [ "${VERBOSE:-0}" = 1 ]; then cat; else
-        grep --line-buffered -oE 'IGBTEST (PASS|FAIL) .*'; fi
-rc=${PIPESTATUS[0]}
-set -e
-grep -oE 'IGBTEST (PASS|FAIL) .*' "$log" >> "$results" || true
-if [ "$rc" = 0 ] && grep -q '^IGBTEST DONE' "$log"; then
-    echo "IGBTEST PASS sriov.boot $((SECONDS - t0))s" | tee -a "$results"
-else
-    echo "IGBTEST FAIL sriov.boot rc=$rc after $((SECONDS - t0))s$(
-          grep -q '^IGBTEST DONE' "$log" || echo ', test did not finish')" |
-        tee -a "$results"
-    tail -n 25 "$log" | sed 's/^/    | /'
-fi
+    -a "igbtest=sriov igbport=$port igbxfer=$xfer igbext=1" -- -m 1G "${extra[@]}"
 kill "$srv_pid" "$cli_pid" 2>/dev/null || true
 wait "$srv_pid" "$cli_pid" 2>/dev/null || true
 srv_pid='' cli_pid=''
