@@ -155,16 +155,16 @@ static void igb_build_reg_table(void)
     }
     igb_def_array(IGB_VFTA, 128, 4, IGB_K_RW, 0xFFFFFFFF);
     igb_def(IGB_VT_CTL, IGB_K_RW, 0xFFFFFFFF);
-    igb_def(IGB_WUC, IGB_K_RW, 0xFFFFFFFF);
-    igb_def(IGB_WUFC, IGB_K_RW, 0xFFFFFFFF);
-    igb_def(IGB_WUS, IGB_K_RW, 0xFFFFFFFF);
+    igb_def(IGB_WUC, IGB_K_RW, 0x0000001F);
+    igb_def(IGB_WUFC, IGB_K_RW, 0x000F80FF);
+    igb_def(IGB_WUS, IGB_K_W1C, 0);
     igb_def(IGB_MRQC, IGB_K_RW, 0xFFFFFFFF);
     igb_def(IGB_MANC, IGB_K_RW, 0xFFFFFFFF);
     igb_def(IGB_IPAV, IGB_K_RW, 0xFFFFFFFF);
     igb_def_array(IGB_IP4AT, 8, 4, IGB_K_RW, 0xFFFFFFFF);
     igb_def_array(IGB_IP6AT, 4, 4, IGB_K_RW, 0xFFFFFFFF);
-    igb_def_array(IGB_WUPM, 32, 4, IGB_K_RW, 0xFFFFFFFF);
-    igb_def(IGB_WUPL, IGB_K_RW, 0xFFFFFFFF);
+    igb_def_array(IGB_WUPM, 32, 4, IGB_K_RO, 0);
+    igb_def(IGB_WUPL, IGB_K_RO, 0);
     igb_def_array(IGB_VMOLR(0), IGB_NUM_POOLS, 4, IGB_K_RW, 0xFFFFFFFF);
     igb_def_array(IGB_VMVIR(0), IGB_NUM_POOLS, 4, IGB_K_RW, 0xFFFFFFFF);
     igb_def(IGB_GCR, IGB_K_RW, 0xFFFFFFFF);
@@ -360,6 +360,7 @@ static void igb_send_legacy(IgbCore *core)
     core->mac[R(IGB_ICR)] |= IGB_ICR_INT_ASSERTED;
     trace_igb_irq_legacy(core->mac[R(IGB_ICR)], msix_enabled(d),
                          msi_enabled(d));
+    igb_stat_inc(core, IGB_IAC, 1);
     if (msix_enabled(d)) {
         msix_notify(d, 0);
     } else if (msi_enabled(d)) {
@@ -385,6 +386,7 @@ static void igb_send_vector(IgbCore *core, int vec)
         core->mac[R(IGB_EIMS)] &= ~(core->mac[R(IGB_EIAM)] & bit);
     }
     trace_igb_irq_msix(vec);
+    igb_stat_inc(core, IGB_IAC, 1);
     if (msix_enabled(d) && vec < IGB_PF_MSIX_VECTORS) {
         msix_notify(d, vec);
     } else if (msi_enabled(d)) {
@@ -843,6 +845,47 @@ static void igb_ctrl_write(IgbCore *core, uint32_t val)
     }
 }
 
+/*
+ * Features a guest can turn on in registers kept as plain storage, which
+ * the model does not carry out: LOG_UNIMP says so once, when a write first
+ * sets one of their bits.
+ */
+static const struct {
+    uint32_t off;
+    uint32_t bits;
+    const char *what;
+} igb_unmodelled[] = {
+    { IGB_FCRTL, BIT(31), "sending XON/XOFF pause frames (FCRTL.XONE)" },
+    { IGB_MANC, 0x00FE2000, "manageability (MANC: TCO, ARP, MNG2HOST)" },
+    { IGB_TCPTIMER, 0x00000300, "the TCP timer interrupt (TCPTIMER)" },
+    { IGB_WUFC, IGB_WUFC_UNMODELLED, "ARP, IP and flexible wake-up filters" },
+};
+
+static void igb_unmodelled_check(IgbCore *core, uint32_t off, uint32_t old,
+                                 uint32_t val)
+{
+    for (int i = 0; i < ARRAY_SIZE(igb_unmodelled); i++) {
+        if (igb_unmodelled[i].off == off &&
+            (val & ~old & igb_unmodelled[i].bits) &&
+            !(core->unimp_said & BIT(i))) {
+            core->unimp_said |= BIT(i);
+            qemu_log_mask(LOG_UNIMP, "igb: not modelled: %s\n",
+                          igb_unmodelled[i].what);
+        }
+    }
+}
+
+/* An unknown register: said once per offset */
+static void igb_unknown_reg(IgbCore *core, uint32_t off, bool write,
+                            uint32_t val)
+{
+    if (!test_and_set_bit(off / 4, core->unimp_regs)) {
+        qemu_log_mask(LOG_UNIMP, "igb: %s register 0x%05x (value 0x%08x) is"
+                      " not modelled; said once\n",
+                      write ? "write to" : "read of", off, val);
+    }
+}
+
 /* Register access */
 static uint32_t igb_reg_read(IgbCore *core, uint32_t off)
 {
@@ -851,8 +894,7 @@ static uint32_t igb_reg_read(IgbCore *core, uint32_t off)
 
     switch ((IgbRegKind)igb_reg_kind[idx]) {
     case IGB_K_NONE:
-        qemu_log_mask(LOG_UNIMP, "igb: read of unknown register 0x%05x\n",
-                      off);
+        igb_unknown_reg(core, off, false, 0);
         return 0;
     case IGB_K_STAT:
         core->mac[idx] = 0;
@@ -905,9 +947,7 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
 
     switch ((IgbRegKind)igb_reg_kind[idx]) {
     case IGB_K_NONE:
-        qemu_log_mask(LOG_UNIMP,
-                      "igb: write 0x%08x to unknown register 0x%05x\n",
-                      val, off);
+        igb_unknown_reg(core, off, true, val);
         break;
     case IGB_K_RO:
     case IGB_K_STAT:
@@ -915,6 +955,12 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
         break;
     case IGB_K_RW:
         core->mac[idx] = masked;
+        if (masked & ~old) {
+            igb_unmodelled_check(core, off, old, masked);
+        }
+        if (off == IGB_LEDCTL && masked != old) {
+            trace_igb_ledctl(old, masked);
+        }
         break;
     case IGB_K_CTRL:
         igb_ctrl_write(core, val);

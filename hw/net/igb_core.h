@@ -123,6 +123,9 @@ struct IgbCore {
     PCIDevice *fn[IGB_MAX_FNS]; /* fn[0] is the PF; VFs when realized */
     NICState *nic;
     bool has_vnet;
+    /* what LOG_UNIMP has said once (not migrated: only a log) */
+    uint32_t unimp_said;
+    unsigned long unimp_regs[BITS_TO_LONGS(IGB_MMIO_SIZE / 4)];
     uint8_t permanent_mac[ETH_ALEN];
     uint16_t subsys_ven;
     uint16_t subsys;

@@ -433,8 +433,21 @@
 #define IGB_EEMNGCTL_CFG_DONE0  BIT(18)
 #define IGB_EEMNGCTL_CFG_DONE1  BIT(19)
 
+/* WUC / WUFC / WUS (wake-up) */
+#define IGB_WUC_APME            BIT(0)
+#define IGB_WUC_PME_EN          BIT(1)
+#define IGB_WUC_PME_STATUS      BIT(2)
+#define IGB_WUFC_LNKC           BIT(0)
+#define IGB_WUFC_MAG            BIT(1)
+#define IGB_WUFC_EX             BIT(2)
+#define IGB_WUFC_MC             BIT(3)
+#define IGB_WUFC_BC             BIT(4)
+#define IGB_WUFC_UNMODELLED     0x000F00E0  /* ARP, IPv4, IPv6, flexible */
+#define IGB_WUPM_BYTES          128
+
 /* CTRL_EXT */
 #define IGB_CTRL_EXT_PFRSTD     BIT(14)
+#define IGB_CTRL_EXT_EXT_VLAN   BIT(26)     /* all frames carry an outer tag */
 #define IGB_CTRL_EXT_IAME       BIT(27)
 #define IGB_CTRL_EXT_DRV_LOAD   BIT(28)
 
@@ -519,6 +532,7 @@
 /* RXDCTL / TXDCTL */
 #define IGB_QDCTL_ENABLE        BIT(25)
 #define IGB_QDCTL_SWFLUSH       BIT(26)
+#define IGB_TXDCTL_WTHRESH_MASK (0x1F << 16)
 
 /* TCTL */
 #define IGB_TCTL_EN             BIT(1)

@@ -51,10 +51,27 @@ typedef enum {
     IGB_RX_HOLD,
 } IgbRxResult;
 
+/*
+ * Where the tag the NIC filters, strips and reports sits: right after the
+ * addresses, or after the outer tag in double VLAN mode (CTRL_EXT.EXT_VLAN:
+ * every frame is taken to start with an outer tag, which stays in place).
+ */
+static size_t igb_rx_vlan_off(IgbCore *core)
+{
+    return (core->mac[R(IGB_CTRL_EXT)] & IGB_CTRL_EXT_EXT_VLAN) ? 16 : 12;
+}
+
 static bool igb_rx_vlan_tagged(IgbCore *core, const uint8_t *buf, size_t len)
 {
-    return len >= 18 &&
-           lduw_be_p(buf + 12) == (core->mac[R(IGB_VET)] & 0xFFFF);
+    size_t off = igb_rx_vlan_off(core);
+
+    return len >= off + 6 &&
+           lduw_be_p(buf + off) == (core->mac[R(IGB_VET)] & 0xFFFF);
+}
+
+static uint16_t igb_rx_vlan_tci(IgbCore *core, const uint8_t *buf)
+{
+    return lduw_be_p(buf + igb_rx_vlan_off(core) + 2);
 }
 
 static bool igb_rx_mta_match(IgbCore *core, const uint8_t *da)
@@ -106,7 +123,7 @@ static bool igb_rx_accept(IgbCore *core, const uint8_t *buf, size_t len)
     uint32_t rctl = core->mac[R(IGB_RCTL)];
 
     if ((rctl & IGB_RCTL_VFE) && igb_rx_vlan_tagged(core, buf, len)) {
-        uint16_t vid = lduw_be_p(buf + 14) & 0xFFF;
+        uint16_t vid = igb_rx_vlan_tci(core, buf) & 0xFFF;
         if (!(core->mac[R(IGB_VFTA) + (vid >> 5)] & BIT(vid & 31))) {
             return false;
         }
@@ -257,6 +274,7 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
             return IGB_RX_HOLD;
         }
         igb_stat_inc(core, IGB_MPC, 1);
+        igb_stat_inc(core, IGB_ICRXOC, 1);
         igb_raise_icr(core, IGB_ICR_RXO);
         return IGB_RX_DROPPED;
     }
@@ -344,6 +362,7 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
     rdmts = (core->mac[R(IGB_RCTL)] >> IGB_RCTL_RDMTS_SHIFT) & 3;
     free_after = (tail + n - head) % n;
     if (rdmts < 3 && free_after < (n >> (rdmts + 1))) {
+        igb_stat_inc(core, IGB_ICRXDMTC, 1);
         igb_raise_icr(core, IGB_ICR_RXDMT0);
     }
     return IGB_RX_DONE;
@@ -681,6 +700,24 @@ static bool igb_rx_ptp_wanted(IgbCore *core, const uint8_t *buf, size_t len,
     }
 }
 
+/*
+ * With the time stamp, RXSATRL/RXSATRH latch who sent the message: the
+ * 48-bit source UUID (PTP header bytes 22-27, V1 layout; in V2 the tail
+ * of the clock identity) and the sequence ID (bytes 30-31).
+ */
+static void igb_rx_ptp_source(IgbCore *core, const uint8_t *buf, size_t len,
+                              size_t off)
+{
+    uint32_t lo = 0, hi = 0;
+
+    if (off + 32 <= len) {
+        lo = ldl_be_p(buf + off + 24);
+        hi = lduw_be_p(buf + off + 22) | lduw_be_p(buf + off + 30) << 16;
+    }
+    core->mac[R(IGB_RXSATRL)] = lo;
+    core->mac[R(IGB_RXSATRH)] = hi;
+}
+
 static void igb_rx_pool_count(IgbCore *core, int pool, const uint8_t *buf,
                               size_t wire, bool switched)
 {
@@ -734,7 +771,7 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     }
     tagged = igb_rx_vlan_tagged(core, buf, len);
     if (tagged) {
-        vid = lduw_be_p(buf + 14) & 0xFFF;
+        vid = igb_rx_vlan_tci(core, buf) & 0xFFF;
     }
 
     if (vmdq) {
@@ -757,7 +794,7 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
 
     limit = (rctl & IGB_RCTL_LPE) ?
             (core->mac[R(IGB_RLPML)] ? core->mac[R(IGB_RLPML)] : 16383) :
-            IGB_STD_FRAME + (tagged ? 4 : 0);
+            IGB_STD_FRAME + (tagged ? 4 : 0) + igb_rx_vlan_off(core) - 12;
     if (len + ETH_FCS_LEN > limit) {
         igb_stat_inc(core, IGB_ROC, 1);
         return total;
@@ -767,6 +804,9 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     steer = igb_rx_filters(core, buf, len, &ptp, &meta.lli);
     if (ptp >= 0 && igb_rx_ptp_wanted(core, buf, len, ptp)) {
         meta.ts = igb_ptp_stamp(core, false);
+        if (meta.ts) {
+            igb_rx_ptp_source(core, buf, len, ptp & ~IGB_PTP_L4_FLAG);
+        }
     }
     if (rss) {
         rss = igb_rx_rss(core, &hash, &rss_type);
@@ -803,13 +843,15 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
         }
 
         meta.vp = tagged && strip;
-        meta.vlan = tagged ? lduw_be_p(buf + 14) : 0;
+        meta.vlan = tagged ? igb_rx_vlan_tci(core, buf) : 0;
         if (meta.vp || !(rctl & IGB_RCTL_SECRC)) {
             /* this pool's copy differs from the frame (buf stays intact) */
             out = core->rx_out;
             if (meta.vp) {
-                memcpy(out, buf, 12);
-                memcpy(out + 12, buf + 16, len - 16);
+                size_t off = igb_rx_vlan_off(core);
+
+                memcpy(out, buf, off);
+                memcpy(out + off, buf + off + 4, len - off - 4);
                 olen = len - 4;
             } else {
                 memcpy(out, buf, len);
@@ -850,6 +892,93 @@ void igb_rx_uninit(IgbCore *core)
     core->rx_pkt = NULL;
 }
 
+/* A magic packet: 6 bytes of 0xFF, then the station address 16 times */
+static bool igb_rx_magic(const uint8_t *buf, size_t len, const uint8_t *mac)
+{
+    for (size_t i = ETH_HLEN; i + 6 + 16 * ETH_ALEN <= len; i++) {
+        size_t j;
+
+        if (memcmp(buf + i, "\xff\xff\xff\xff\xff\xff", 6)) {
+            continue;
+        }
+        j = 0;
+        while (j < 16 && !memcmp(buf + i + 6 + j * ETH_ALEN, mac, ETH_ALEN)) {
+            j++;
+        }
+        if (j == 16) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The PF in D3hot: frames are not received into rings, only checked
+ * against the wake-up filters (WUFC with WUC.PME_EN, or APM wake-up on a
+ * magic packet with WUC.APME).  A match records its causes in WUS and the
+ * frame's first 128 bytes in WUPM/WUPL, and sets PME_Status (WUC, and in
+ * the PM capability if the OS enabled PME there).
+ */
+static void igb_rx_wake(IgbCore *core, const uint8_t *buf, size_t len)
+{
+    PCIDevice *pf = core->fn[0];
+    uint32_t wuc = core->mac[R(IGB_WUC)];
+    uint32_t wufc = core->mac[R(IGB_WUFC)];
+    uint32_t causes = 0, wanted = 0;
+    uint8_t mac[ETH_ALEN];
+    uint16_t pmcsr;
+
+    if (len < ETH_HLEN) {
+        return;
+    }
+    stl_le_p(mac, core->mac[R(IGB_RA)]);
+    stw_le_p(mac + 4, core->mac[R(IGB_RA) + 1]);
+    if (is_broadcast_ether_addr(buf)) {
+        causes |= IGB_WUFC_BC;
+    } else if (is_multicast_ether_addr(buf)) {
+        causes |= igb_rx_mta_match(core, buf) ? IGB_WUFC_MC : 0;
+    } else {
+        causes |= igb_rx_rar_match(core, buf) ? IGB_WUFC_EX : 0;
+    }
+    if (igb_rx_magic(buf, len, mac)) {
+        causes |= IGB_WUFC_MAG;
+    }
+    if (wuc & IGB_WUC_PME_EN) {
+        wanted = wufc & causes;
+    }
+    if ((wuc & IGB_WUC_APME) && (causes & IGB_WUFC_MAG)) {
+        wanted |= IGB_WUFC_MAG;
+    }
+    if (!wanted) {
+        return;
+    }
+    core->mac[R(IGB_WUS)] |= wanted;
+    core->mac[R(IGB_WUPL)] = len;
+    memset(&core->mac[R(IGB_WUPM)], 0, IGB_WUPM_BYTES);
+    for (size_t i = 0; i < MIN(len, IGB_WUPM_BYTES); i += 4) {
+        uint8_t w[4] = { 0 };
+
+        memcpy(w, buf + i, MIN(4, len - i));
+        core->mac[R(IGB_WUPM) + i / 4] = ldl_le_p(w);
+    }
+    core->mac[R(IGB_WUC)] |= IGB_WUC_PME_STATUS;
+    pmcsr = pci_get_word(pf->config + pf->pm_cap + PCI_PM_CTRL);
+    if (pmcsr & PCI_PM_CTRL_PME_ENABLE) {
+        pci_set_word(pf->config + pf->pm_cap + PCI_PM_CTRL,
+                     pmcsr | PCI_PM_CTRL_PME_STATUS);
+    }
+    trace_igb_wake(wanted, len, !!(pmcsr & PCI_PM_CTRL_PME_ENABLE));
+}
+
+static bool igb_pf_in_d3(IgbCore *core)
+{
+    PCIDevice *pf = core->fn[0];
+
+    return pf->pm_cap &&
+           (pci_get_word(pf->config + pf->pm_cap + PCI_PM_CTRL) &
+            PCI_PM_CTRL_STATE_MASK) == 3;
+}
+
 ssize_t igb_rx_receive_iov(IgbCore *core, const struct iovec *iov, int iovcnt)
 {
     size_t vnet = core->has_vnet ? sizeof(struct virtio_net_hdr) : 0;
@@ -857,6 +986,15 @@ ssize_t igb_rx_receive_iov(IgbCore *core, const struct iovec *iov, int iovcnt)
     size_t total = iov_size(iov, iovcnt);
     int cnt;
 
+    if (igb_pf_in_d3(core)) {
+        uint8_t *buf = core->rx_buf;
+        size_t len = iov_to_buf(iov, iovcnt, vnet, buf,
+                                MIN(total - MIN(total, vnet),
+                                    sizeof(core->rx_buf)));
+
+        igb_rx_wake(core, buf, len);
+        return total;
+    }
     if ((core->phy[IGB_PHY_CTRL] & IGB_PHY_CTRL_LOOPBACK) ||
         (core->mac[R(IGB_RCTL)] & IGB_RCTL_LBM_MASK)) {
         return total;   /* in loopback the receiver hears only ourselves */

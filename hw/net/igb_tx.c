@@ -465,7 +465,17 @@ static void igb_tx_send_frame(IgbCore *core, int q)
         uint8_t gso = net_tx_pkt_get_vhdr(pkt)->gso_type &
                       ~VIRTIO_NET_HDR_GSO_ECN;
         s.segment = !core->has_vnet || s.loopback || s.pool >= 0 ||
-                    gso == VIRTIO_NET_HDR_GSO_UDP;
+                    gso == VIRTIO_NET_HDR_GSO_UDP ||
+                    net_tx_pkt_get_total_len(pkt) > ETH_MAX_IP_DGRAM_LEN;
+        if (!s.segment) {
+            /*
+             * The backend wants what a virtio-net driver gives: IP lengths
+             * of the whole frame and an L4 checksum seeded with a pseudo
+             * header that counts its length (the 82576's drivers seed it
+             * without the length).
+             */
+            net_tx_pkt_update_ip_checksums(pkt);
+        }
     }
     if (!txq->legacy && (txq->first_cmd & IGB_ADVTXD_MAC_TSTAMP)) {
         igb_ptp_stamp(core, true);
@@ -679,7 +689,13 @@ void igb_tx_kick(IgbCore *core, int q)
         d.sta = ldl_le_p(raw + 12);
         trace_igb_tx_desc(q, head, d.addr, d.cmd, d.sta);
 
-        if (igb_tx_desc(core, q, &d)) {
+        /*
+         * RS asks for the status; with WTHRESH set the 82576 writes back
+         * every descriptor (the batching of those writes is not modelled:
+         * they are made at once, which no driver can tell from a burst).
+         */
+        if (igb_tx_desc(core, q, &d) ||
+            (core->mac[R(IGB_TXDCTL(q))] & IGB_TXDCTL_WTHRESH_MASK)) {
             uint32_t sta = cpu_to_le32(d.sta | IGB_TXD_STA_DD);
             pci_dma_write(dev, da + 12, &sta, sizeof(sta));
             wrote_back = true;

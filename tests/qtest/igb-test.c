@@ -27,6 +27,11 @@
 #include <sys/ioctl.h>
 #ifdef CONFIG_LINUX
 #include <linux/sockios.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/wait.h>
 #endif
 #endif
 
@@ -1473,6 +1478,31 @@ static bool msg_written(QIgb *d, void *opaque)
     return mem_rdl(d, w->addr) == w->data;
 }
 
+/* MSI to @page + 0x40 with data 0x4321; returns the flags to restore */
+static uint16_t msi_setup(QIgb *d, uint64_t page, MsgWait *w)
+{
+    QPCIDevice *pdev = &d->pdev;
+    uint8_t cap = qpci_find_capability(pdev, PCI_CAP_ID_MSI, 0);
+    uint16_t flags;
+
+    g_assert_cmphex(cap, !=, 0);
+    qtest_memset(qigb_qts(d), page, 0, 4096);
+    w->addr = page + 0x40;
+    w->data = 0x4321;
+
+    flags = qpci_config_readw(pdev, cap + PCI_MSI_FLAGS);
+    qpci_config_writel(pdev, cap + PCI_MSI_ADDRESS_LO, (uint32_t)w->addr);
+    if (flags & PCI_MSI_FLAGS_64BIT) {
+        qpci_config_writel(pdev, cap + PCI_MSI_ADDRESS_HI, w->addr >> 32);
+        qpci_config_writew(pdev, cap + PCI_MSI_DATA_64, w->data);
+    } else {
+        qpci_config_writew(pdev, cap + PCI_MSI_DATA_32, w->data);
+    }
+    qpci_config_writew(pdev, cap + PCI_MSI_FLAGS,
+                       (flags & ~PCI_MSI_FLAGS_QSIZE) | PCI_MSI_FLAGS_ENABLE);
+    return flags;
+}
+
 static void test_msi(void *obj, void *data, QGuestAllocator *alloc)
 {
     QIgb *d = obj;
@@ -1482,28 +1512,16 @@ static void test_msi(void *obj, void *data, QGuestAllocator *alloc)
     uint16_t flags;
     uint64_t page;
 
-    g_assert_cmphex(cap, !=, 0);
     igb_init(d);
-
     page = guest_alloc(alloc, 4096);
-    qtest_memset(qigb_qts(d), page, 0, 4096);
-    w.addr = page + 0x40;
-    w.data = 0x4321;
+    flags = msi_setup(d, page, &w);
 
-    flags = qpci_config_readw(pdev, cap + PCI_MSI_FLAGS);
-    qpci_config_writel(pdev, cap + PCI_MSI_ADDRESS_LO, (uint32_t)w.addr);
-    if (flags & PCI_MSI_FLAGS_64BIT) {
-        qpci_config_writel(pdev, cap + PCI_MSI_ADDRESS_HI, w.addr >> 32);
-        qpci_config_writew(pdev, cap + PCI_MSI_DATA_64, w.data);
-    } else {
-        qpci_config_writew(pdev, cap + PCI_MSI_DATA_32, w.data);
-    }
-    qpci_config_writew(pdev, cap + PCI_MSI_FLAGS,
-                       (flags & ~PCI_MSI_FLAGS_QSIZE) | PCI_MSI_FLAGS_ENABLE);
-
+    qigb_rd(d, IGB_IAC);
     qigb_wr(d, IGB_IMS, IGB_INT_LSC);
     qigb_wr(d, IGB_ICS, IGB_INT_LSC);
     g_assert_true(qigb_wait_for(d, msg_written, &w));
+    /* IAC counts the interrupts sent */
+    g_assert_cmpuint(qigb_rd(d, IGB_IAC), ==, 1);
     /* MSI is not INTx */
     g_assert_cmphex(qpci_config_readw(pdev, PCI_STATUS) &
                     PCI_STATUS_INTERRUPT, ==, 0);
@@ -1515,6 +1533,7 @@ static void test_msi(void *obj, void *data, QGuestAllocator *alloc)
     qigb_wr(d, IGB_ICS, IGB_INT_LSC);
     settle(d, 10);
     g_assert_cmphex(mem_rdl(d, w.addr), ==, 0);
+    g_assert_cmpuint(qigb_rd(d, IGB_IAC), ==, 0);
 
     qpci_config_writew(pdev, cap + PCI_MSI_FLAGS, flags);
     guest_free(alloc, page);
@@ -1668,7 +1687,7 @@ static void test_stats(void *obj, void *data, QGuestAllocator *alloc)
     QIgb *d = obj;
     IgbEnv *env = data;
     static const uint32_t regs[] = {
-        IGB_GPRC, IGB_GPTC, IGB_TPR, IGB_TPT, IGB_BPRC,
+        IGB_GPRC, IGB_GPTC, IGB_TPR, IGB_TPT, IGB_BPRC, IGB_ICRXDMTC,
     };
     QIgbRing tx, rx;
     size_t i;
@@ -1689,11 +1708,16 @@ static void test_stats(void *obj, void *data, QGuestAllocator *alloc)
     }
     rx_send_expect(d, &rx, env->sv[0], bcast_mac, 100, 10);
     rx_send_expect(d, &rx, env->sv[0], igb_mac, 200, 11);
+    /* 7 of 8 posted; RDMTS 1/2: the 4th frame leaves 3 < 4 free */
+    rx_send_expect(d, &rx, env->sv[0], igb_mac, 300, 12);
+    g_assert_cmpuint(qigb_rd(d, IGB_ICRXDMTC), ==, 0);
+    rx_send_expect(d, &rx, env->sv[0], igb_mac, 300, 13);
+    g_assert_cmpuint(qigb_rd(d, IGB_ICRXDMTC), ==, 1);
 
     g_assert_cmpuint(qigb_rd(d, IGB_GPTC), ==, 3);
     g_assert_cmpuint(qigb_rd(d, IGB_TPT), ==, 3);
-    g_assert_cmpuint(qigb_rd(d, IGB_GPRC), ==, 2);
-    g_assert_cmpuint(qigb_rd(d, IGB_TPR), ==, 2);
+    g_assert_cmpuint(qigb_rd(d, IGB_GPRC), ==, 4);
+    g_assert_cmpuint(qigb_rd(d, IGB_TPR), ==, 4);
     g_assert_cmpuint(qigb_rd(d, IGB_BPRC), ==, 1);
 
     /* Clear on read */
@@ -2279,6 +2303,98 @@ static void eitr_expect_now(QIgb *d)
 static void eitr_step_us(QIgb *d, int64_t us)
 {
     qtest_clock_step(qigb_qts(d), us * 1000);
+}
+
+/*
+ * EITR[0] moderates the single interrupt of MSI and INTx modes (what
+ * Linux's igb programs there): the first RX interrupt after a quiet time
+ * is sent at once, the next ones wait for the interval's end.  The driver
+ * acknowledges by reading ICR.
+ */
+typedef struct LegacyIrq {
+    bool msi;
+    MsgWait msg;
+    IrqWait intx;
+} LegacyIrq;
+
+static bool legacy_fired(QIgb *d, void *opaque)
+{
+    LegacyIrq *l = opaque;
+
+    return l->msi ? msg_written(d, &l->msg) : intx_asserted(d, &l->intx);
+}
+
+static void legacy_ack(QIgb *d, LegacyIrq *l)
+{
+    g_assert_cmphex(qigb_rd(d, IGB_ICR) & IGB_INT_RXT0, ==, IGB_INT_RXT0);
+    if (l->msi) {
+        qtest_writel(qigb_qts(d), l->msg.addr, 0);
+    } else {
+        assert_intx_low(d, &l->intx);
+    }
+}
+
+static void eitr_legacy(QIgb *d, IgbEnv *env, QGuestAllocator *alloc,
+                        bool msi)
+{
+    const int64_t interval = 500;           /* us */
+    LegacyIrq l = { .msi = msi, .intx = { .pdev = &d->pdev, .irq = -1 } };
+    uint64_t page = 0;
+    uint16_t flags = 0;
+    QIgbRing r;
+
+    igb_init(d);
+    if (msi) {
+        page = guest_alloc(alloc, 4096);
+        flags = msi_setup(d, page, &l.msg);
+    } else {
+        l.intx.irq = route_intx(d);
+    }
+    qigb_ring_init(d, &r, true, 0, 16, 2048, true);
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+    qigb_wr(d, IGB_EITR(0), interval << IGB_EITR_INTERVAL_SHIFT);
+    qigb_wr(d, IGB_IMS, IGB_INT_RXT0);
+
+    /* quiet before: at once */
+    eitr_rx(d, env, &r, 1);
+    g_assert_true(wait_no_clock(d, legacy_fired, &l));
+    legacy_ack(d, &l);
+
+    /* two more inside the interval: one interrupt at its end */
+    eitr_rx(d, env, &r, 2);
+    eitr_step_us(d, 200);
+    eitr_rx(d, env, &r, 3);
+    eitr_step_us(d, interval - 200 - 20);
+    g_assert_false(legacy_fired(d, &l));
+    eitr_step_us(d, 40);
+    g_assert_true(legacy_fired(d, &l));
+    legacy_ack(d, &l);
+    eitr_step_us(d, 4 * interval);
+    g_assert_false(legacy_fired(d, &l));
+
+    /* quiet again: at once */
+    eitr_rx(d, env, &r, 4);
+    g_assert_true(wait_no_clock(d, legacy_fired, &l));
+    legacy_ack(d, &l);
+
+    qigb_ring_free(d, &r);
+    if (msi) {
+        qpci_config_writew(&d->pdev,
+                           qpci_find_capability(&d->pdev, PCI_CAP_ID_MSI, 0) +
+                           PCI_MSI_FLAGS, flags);
+        guest_free(alloc, page);
+    }
+}
+
+static void test_eitr_msi(void *obj, void *data, QGuestAllocator *alloc)
+{
+    eitr_legacy(obj, data, alloc, true);
+}
+
+static void test_eitr_intx(void *obj, void *data, QGuestAllocator *alloc)
+{
+    eitr_legacy(obj, data, alloc, false);
 }
 
 static void test_eitr(void *obj, void *data, QGuestAllocator *alloc)
@@ -2994,6 +3110,8 @@ static void igb_register_tests(void)
     qos_add_test("link", "igb", test_link, &opts);
     qos_add_test("eitr", "igb", test_eitr, &opts);
     qos_add_test("eitr-long", "igb", test_eitr_long, &opts);
+    qos_add_test("eitr-msi", "igb", test_eitr_msi, &opts);
+    qos_add_test("eitr-intx", "igb", test_eitr_intx, &opts);
     qos_add_test("lli", "igb", test_lli, &opts);
     qos_add_test("tx-head-wb", "igb", test_tx_head_wb, &opts);
     qos_add_test("vlan-rx-legacy", "igb", test_vlan_rx_legacy, &opts);
@@ -3102,6 +3220,8 @@ libqos_init(igb_register_tests);
 #define TXSTMPH             0x0b61c
 #define TSYNCRXCTL          0x0b620
 #define RXSTMPL             0x0b624
+#define RXSATRL             0x0b62c
+#define RXSATRH             0x0b630
 #define RXSTMPH             0x0b628
 #define TSYNCRXCFG          0x05f50
 #define TSYNC_VALID         (1u << 0)
@@ -3226,8 +3346,20 @@ static void ptp_msg(uint8_t *p, uint8_t type, uint16_t seq)
     p[0] = type;                    /* transportSpecific 0 */
     p[1] = 2;                       /* versionPTP */
     stw_be_p(p + 2, PTP_MSG_LEN);
+    for (int i = 0; i < 10; i++) {
+        p[20 + i] = 0xa0 + i;       /* sourcePortIdentity */
+    }
     stw_be_p(p + 30, seq);
     p[32] = type == PTP_SYNC ? 0 : 2;   /* controlField */
+}
+
+/* Where the PTP header of a frame from make_ptp_l2/l4 starts */
+static size_t ptp_off(const uint8_t *f)
+{
+    if (lduw_be_p(f + 12) == ETH_P_PTP) {
+        return FRAME_HDR_LEN;
+    }
+    return L4_OFF + (f[IP_OFF + 9] == 6 ? 20 : 8);
 }
 
 /* PTP over Ethernet, to the PTP multicast address */
@@ -3868,6 +4000,10 @@ static void ptp_rx_expect(QIgb *d, IgbEnv *env, QIgbRing *r,
     }
     g_assert_cmphex(info.status & RXD_TS, ==, RXD_TS);
     g_assert_true(rx_stamp_valid(d));
+    /* RXSATRL/H: the source UUID (bytes 22-27) and the sequence ID */
+    g_assert_cmphex(qigb_rd(d, RXSATRL), ==, 0xa4a5a6a7);
+    g_assert_cmphex(qigb_rd(d, RXSATRH), ==,
+                    0xa2a3 | lduw_be_p(f + ptp_off(f) + 30) << 16);
     ts = rx_stamp(d);
     g_test_message("RX stamp %" PRIx64 " in [%" PRIx64 ", %" PRIx64 "]", ts,
                    t0, t1);
@@ -4399,25 +4535,29 @@ static void test_eeprom_spi(void *obj, void *data, QGuestAllocator *alloc)
 /* ------------------------------------------------------------------ */
 /* The eeprom-file property */
 
-typedef struct EeFile {
+/* A QEMU of our own (not the graph's): an igb at 04.0 with @args */
+typedef struct IgbQemu {
     QTestState *qts;
     QGuestAllocator alloc;
     QPCIBus *bus;
     QIgb d;
-} EeFile;
+} IgbQemu;
 
-static void eefile_start(EeFile *e, const char *path)
+static void G_GNUC_PRINTF(2, 3) igbq_start(IgbQemu *e, const char *fmt, ...)
 {
     QPCIAddress a = {
         .devfn = QPCI_DEVFN(QIGB_PCI_SLOT, 0),
         .vendor_id = QIGB_VENDOR_ID,
         .device_id = QIGB_DEVICE_ID,
     };
+    g_autofree char *args = NULL;
+    va_list ap;
 
+    va_start(ap, fmt);
+    args = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
     memset(e, 0, sizeof(*e));
-    e->qts = qtest_initf("-M q35 -netdev hubport,hubid=0,id=" QIGB_NETDEV_ID
-                         " -device igb,netdev=" QIGB_NETDEV_ID ",addr=04.0,"
-                         "mac=" QIGB_MAC_STR ",eeprom-file=%s", path);
+    e->qts = qtest_initf("-M q35 %s", args);
     pc_alloc_init(&e->alloc, e->qts, ALLOC_NO_FLAGS);
     e->bus = qpci_new_pc(e->qts, &e->alloc);
     qpci_device_init(&e->d.pdev, e->bus, &a);
@@ -4427,7 +4567,14 @@ static void eefile_start(EeFile *e, const char *path)
     qigb_reset(&e->d);
 }
 
-static void eefile_stop(EeFile *e)
+static void eefile_start(IgbQemu *e, const char *path)
+{
+    igbq_start(e, "-netdev hubport,hubid=0,id=" QIGB_NETDEV_ID
+               " -device igb,netdev=" QIGB_NETDEV_ID ",addr=04.0,"
+               "mac=" QIGB_MAC_STR ",eeprom-file=%s", path);
+}
+
+static void igbq_stop(IgbQemu *e)
 {
     qpci_free_pc(e->bus);
     alloc_destroy(&e->alloc);
@@ -4472,7 +4619,7 @@ static void test_eeprom_file(void)
     GError *gerr = NULL;
     uint16_t w, before;
     gsize size;
-    EeFile e;
+    IgbQemu e;
     int fd, st;
 
     if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
@@ -4503,7 +4650,7 @@ static void test_eeprom_file(void)
     g_assert_true(qigb_eeprom_write(&e.d, word, 0xbeef));
     g_assert_true(qigb_eeprom_read(&e.d, word, &w));
     g_assert_cmphex(w, ==, 0xbeef);
-    eefile_stop(&e);
+    igbq_stop(&e);
 
     /* The file holds the 2 KiB image, words little-endian */
     g_assert_true(g_file_get_contents(path, &img, &size, &gerr));
@@ -4518,7 +4665,7 @@ static void test_eeprom_file(void)
     g_assert_cmphex(w, ==, 0xbeef);
     g_assert_true(qigb_eeprom_read(&e.d, 2, &w));
     g_assert_cmphex(w, ==, igb_mac[4] | igb_mac[5] << 8);
-    eefile_stop(&e);
+    igbq_stop(&e);
     eefile_expect(path, false);
 
     /* A file of the wrong size is refused, and left as it was */
@@ -4542,6 +4689,610 @@ static void test_eeprom_file(void)
 
 #endif /* _WIN32 */
 
+/* How many times @needle occurs in @hay */
+static int count_substr(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = strstr(hay, needle); p;
+         p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Double VLAN, wake-up, descriptor write-back, what LOG_UNIMP says */
+
+#define IGB_CTRL_EXT_EXT_VLAN   (1u << 26)
+#define IGB_VET                 0x00038
+
+/*
+ * CTRL_EXT.EXT_VLAN: every frame starts with an outer tag (any EtherType,
+ * here 802.1ad), which the NIC leaves alone; the inner tag (VET) is the one
+ * VFTA filters and CTRL.VME strips and reports.
+ */
+static void test_vlan_double(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const uint16_t vid = 0x123, outer = 0x0007;
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    QIgbRxInfo info;
+    uint8_t plain[1514], inner[1518], one[1518], two[1522];
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 8, 2048, true);
+    qigb_rx_start(d, &r, IGB_RCTL_VFE, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+    qigb_wr(d, IGB_CTRL, qigb_rd(d, IGB_CTRL) | IGB_CTRL_VME);
+    qigb_wr(d, IGB_CTRL_EXT, qigb_rd(d, IGB_CTRL_EXT) | IGB_CTRL_EXT_EXT_VLAN);
+    qigb_wr(d, IGB_VFTA(vid >> 5), BIT(vid & 31));
+    g_assert_cmphex(qigb_rd(d, IGB_VET) & 0xffff, ==, 0x8100);
+
+    /* outer (802.1ad) + inner (802.1Q) tag, 1522 bytes: the largest */
+    make_frame(plain, sizeof(plain), bcast_mac, 3);
+    add_tag(inner, plain, sizeof(plain), 0x6000 | vid);
+    add_tag(two, inner, sizeof(inner), outer);
+    stw_be_p(two + 12, 0x88a8);
+    add_tag(one, plain, sizeof(plain), outer);
+    stw_be_p(one + 12, 0x88a8);
+
+    /* the inner tag is stripped and reported, the outer one stays */
+    info = rx_send_get(d, env, &r, two, sizeof(two), one, sizeof(one));
+    g_assert_cmphex(info.status & IGB_RXD_STAT_VP, ==, IGB_RXD_STAT_VP);
+    g_assert_cmphex(info.vlan, ==, 0x6000 | vid);
+    g_assert_cmpuint(qigb_rd(d, IGB_ROC), ==, 0);
+
+    /* an inner VID VFTA does not list: dropped */
+    stw_be_p(two + 18, vid + 1);
+    rx_expect_dropped(d, env, &r, two, sizeof(two));
+    stw_be_p(two + 18, 0x6000 | vid);
+
+    /* only the outer tag: untagged for filtering, nothing stripped */
+    info = rx_send_get(d, env, &r, one, sizeof(one), one, sizeof(one));
+    g_assert_cmphex(info.status & IGB_RXD_STAT_VP, ==, 0);
+
+    /* one byte more than two tags allow: oversize */
+    {
+        uint8_t big[1523];
+
+        memcpy(big, two, sizeof(two));
+        big[1522] = 0x5a;
+        rx_expect_dropped(d, env, &r, big, sizeof(big));
+        g_assert_cmpuint(qigb_rd(d, IGB_ROC), ==, 1);
+    }
+
+    /*
+     * EXT_VLAN clear: the first tag is 802.1ad, not VET, so not a tag at
+     * all: the 1518 bytes of one are over the untagged limit, and a short
+     * frame with that tag keeps it
+     */
+    qigb_wr(d, IGB_CTRL_EXT,
+            qigb_rd(d, IGB_CTRL_EXT) & ~IGB_CTRL_EXT_EXT_VLAN);
+    rx_expect_dropped(d, env, &r, one, sizeof(one));
+    g_assert_cmpuint(qigb_rd(d, IGB_ROC), ==, 1);
+    info = rx_send_get(d, env, &r, one, 200, one, 200);
+    g_assert_cmphex(info.status & IGB_RXD_STAT_VP, ==, 0);
+    /* and a single 802.1Q tag is the one stripped again */
+    info = rx_send_get(d, env, &r, inner, sizeof(inner), plain,
+                       sizeof(plain));
+    g_assert_cmphex(info.vlan, ==, 0x6000 | vid);
+    qigb_ring_free(d, &r);
+}
+
+#define IGB_WUC             0x05800
+#define IGB_WUFC            0x05808
+#define IGB_WUS             0x05810
+#define IGB_WUPL            0x05900
+#define IGB_WUPM            0x05a00
+#define WUC_APME            (1u << 0)
+#define WUC_PME_EN          (1u << 1)
+#define WUC_PME_STATUS      (1u << 2)
+#define WUFC_MAG            (1u << 1)
+#define WUFC_EX             (1u << 2)
+#define WUFC_MC             (1u << 3)
+#define WUFC_BC             (1u << 4)
+#define IGB_PMCSR           (0x40 + PCI_PM_CTRL)
+
+static uint16_t pmcsr(QIgb *d)
+{
+    return qpci_config_readw(&d->pdev, IGB_PMCSR);
+}
+
+static bool pme_status(QIgb *d, void *opaque)
+{
+    return pmcsr(d) & PCI_PM_CTRL_PME_STATUS;
+}
+
+/* A magic packet to @dst for igb_mac, @len bytes */
+static size_t make_magic(uint8_t *f, size_t len, const uint8_t *dst)
+{
+    make_frame(f, len, dst, 9);
+    stw_be_p(f + 12, 0x0842);
+    memset(f + 20, 0xff, 6);
+    for (int i = 0; i < 16; i++) {
+        memcpy(f + 26 + 6 * i, igb_mac, 6);
+    }
+    return len;
+}
+
+/*
+ * Put the PF in D3hot (PME_En as asked), send @decoys (no wake-up
+ * expected) and then @f; back in D0, WUS must read @want, and PME_Status
+ * (in PMCSR when @pme, in WUC when @want) be set; both are cleared again.
+ */
+static void wake_expect(QIgb *d, IgbEnv *env, bool pme,
+                        const uint8_t *decoy, size_t dlen,
+                        const uint8_t *f, size_t len, uint32_t want)
+{
+    uint32_t wupm0;
+
+    qpci_config_writew(&d->pdev, IGB_PMCSR, 3 |
+                       (pme ? PCI_PM_CTRL_PME_ENABLE : 0));
+    g_assert_cmphex(pmcsr(d) & PCI_PM_CTRL_STATE_MASK, ==, 3);
+    if (decoy) {
+        sock_send_frame(env->sv[0], decoy, dlen);
+    }
+    sock_send_frame(env->sv[0], f, len);
+    if (pme && want) {
+        g_assert_true(qigb_wait_for(d, pme_status, NULL));
+    } else {
+        /* nothing to wait for in config space: let the socket drain */
+        g_assert_true(qigb_wait_for(d, sock_consumed, &env->sv[0]));
+        settle(d, 10);
+        g_assert_false(pme_status(d, NULL));
+    }
+    qpci_config_writew(&d->pdev, IGB_PMCSR, PCI_PM_CTRL_PME_STATUS);
+    g_assert_cmphex(pmcsr(d) & (PCI_PM_CTRL_STATE_MASK |
+                                PCI_PM_CTRL_PME_STATUS), ==, 0);
+
+    g_assert_cmphex(qigb_rd(d, IGB_WUS), ==, want);
+    g_assert_cmphex(qigb_rd(d, IGB_WUC) & WUC_PME_STATUS, ==,
+                    want ? WUC_PME_STATUS : 0);
+    if (want) {
+        g_assert_cmpuint(qigb_rd(d, IGB_WUPL), ==, len);
+        wupm0 = qigb_rd(d, IGB_WUPM);
+        g_assert_cmphex(wupm0, ==, (uint32_t)ldl_le_p(f));
+        g_assert_cmphex(qigb_rd(d, IGB_WUPM + 4 * 31), ==,
+                        (uint32_t)ldl_le_p(f + 124));
+    }
+    /* WUS is write-1-to-clear */
+    qigb_wr(d, IGB_WUS, want);
+    g_assert_cmphex(qigb_rd(d, IGB_WUS), ==, 0);
+    qigb_wr(d, IGB_WUC, qigb_rd(d, IGB_WUC) & ~WUC_PME_STATUS);
+}
+
+static void test_wake(void *obj, void *data, QGuestAllocator *alloc)
+{
+    static const uint8_t mc_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x42 };
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    QIgbRxInfo info;
+    uint8_t magic[160], magic_other[160], bc[160], uc[160], mc[160], oth[160];
+    uint8_t ok[80];
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, 8, 2048, true);
+    qigb_rx_start(d, &r, 0, 0);
+    qigb_rx_post(d, &r, r.count - 1);
+    make_magic(magic, sizeof(magic), bcast_mac);
+    make_magic(magic_other, sizeof(magic_other), other_mac);
+    magic_other[26 + 6 * 15 + 5] ^= 1;      /* one copy of the MAC wrong */
+    make_frame(bc, sizeof(bc), bcast_mac, 1);
+    make_frame(uc, sizeof(uc), igb_mac, 2);
+    make_frame(mc, sizeof(mc), mc_mac, 3);
+    make_frame(oth, sizeof(oth), other_mac, 4);
+    mta_set(d, mc_mac);
+
+    /* ACPI wake-up: WUC.PME_EN and WUFC; the causes land in WUS */
+    qigb_wr(d, IGB_WUC, WUC_PME_EN);
+    qigb_wr(d, IGB_WUFC, WUFC_MAG);
+    wake_expect(d, env, true, bc, sizeof(bc), magic, sizeof(magic), WUFC_MAG);
+    qigb_wr(d, IGB_WUFC, WUFC_MAG | WUFC_BC);
+    wake_expect(d, env, true, magic_other, sizeof(magic_other), bc,
+                sizeof(bc), WUFC_BC);
+    qigb_wr(d, IGB_WUFC, WUFC_EX);
+    wake_expect(d, env, true, oth, sizeof(oth), uc, sizeof(uc), WUFC_EX);
+    qigb_wr(d, IGB_WUFC, WUFC_MC);
+    wake_expect(d, env, true, uc, sizeof(uc), mc, sizeof(mc), WUFC_MC);
+
+    /* PME_En clear in PMCSR: WUS still records, PMCSR stays quiet */
+    qigb_wr(d, IGB_WUFC, WUFC_MAG);
+    wake_expect(d, env, false, NULL, 0, magic, sizeof(magic), WUFC_MAG);
+    /* WUC.PME_EN clear: no wake-up from WUFC */
+    qigb_wr(d, IGB_WUC, 0);
+    wake_expect(d, env, true, NULL, 0, magic, sizeof(magic), 0);
+    /* APM wake-up (WUC.APME): a magic packet with WUFC empty */
+    qigb_wr(d, IGB_WUC, WUC_APME);
+    qigb_wr(d, IGB_WUFC, 0);
+    wake_expect(d, env, true, bc, sizeof(bc), magic, sizeof(magic), WUFC_MAG);
+
+    /* Nothing sent in D3hot reached the ring; in D0 it works again */
+    g_assert_false(qigb_rx_poll(d, &r, &info));
+    make_frame(ok, sizeof(ok), bcast_mac, 5);
+    rx_send_get(d, env, &r, ok, sizeof(ok), ok, sizeof(ok));
+    qigb_ring_free(d, &r);
+}
+
+/* Status of TX descriptor @idx (DD is bit 0 of dword 3) */
+static uint32_t tx_desc_sta(QIgb *d, QIgbRing *r, uint32_t idx)
+{
+    return qtest_readl(qigb_qts(d), r->desc + 16 * idx + 12);
+}
+
+/*
+ * Without RS a descriptor gets no status, unless TXDCTL.WTHRESH is set:
+ * then the 82576 writes every descriptor back.
+ */
+static void test_tx_wthresh(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint8_t f[100], out[100];
+    uint32_t idx[4];
+
+    igb_init(d);
+    qigb_ring_init(d, &r, false, 0, 16, 2048, false);
+    qigb_tx_start(d, &r);
+    make_frame(f, sizeof(f), other_mac, 1);
+
+    /* WTHRESH 0: the frame goes out, its descriptor is left alone */
+    idx[0] = put_data(d, &r, f, sizeof(f), IGB_TXD_CMD_EOP,
+                      sizeof(f) << IGB_ADVTXD_PAYLEN_SHIFT);
+    qigb_tx_kick(d, &r);
+    g_assert_cmpint(sock_recv_frame(env->sv[0], out, sizeof(out),
+                                    SOCK_TIMEOUT_MS), ==, sizeof(f));
+    g_assert_cmpuint(qigb_rd(d, IGB_TDH(0)), ==, r.tail);
+    g_assert_cmphex(tx_desc_sta(d, &r, idx[0]) & IGB_TXD_STAT_DD, ==, 0);
+
+    /* WTHRESH 8: a frame of two descriptors, a context one, none with RS */
+    qigb_wr(d, IGB_TXDCTL(0), qigb_rd(d, IGB_TXDCTL(0)) | 8u << 16);
+    put_ctx(d, &r, 0, 0);
+    idx[1] = r.tail - 1;
+    idx[2] = put_data(d, &r, f, 40, 0, sizeof(f) << IGB_ADVTXD_PAYLEN_SHIFT);
+    idx[3] = put_data(d, &r, f + 40, sizeof(f) - 40, IGB_TXD_CMD_EOP, 0);
+    qigb_tx_kick(d, &r);
+    g_assert_cmpint(sock_recv_frame(env->sv[0], out, sizeof(out),
+                                    SOCK_TIMEOUT_MS), ==, sizeof(f));
+    g_assert_cmpmem(out, sizeof(f), f, sizeof(f));
+    for (int i = 1; i < 4; i++) {
+        g_assert_true(qigb_tx_wait_dd(d, &r, idx[i]));
+    }
+    qigb_ring_free(d, &r);
+}
+
+/*
+ * LOG_UNIMP: a feature the model does not carry out is named once, when
+ * the guest first turns it on; an unknown register once per offset.
+ * LEDCTL writes (ethtool -p) are traced.
+ */
+static void test_unimp_once(void)
+{
+    g_autofree char *log = NULL;
+    g_autofree char *text = NULL;
+    g_autoptr(GError) gerr = NULL;
+    IgbQemu e;
+    int fd = g_file_open_tmp("igb-unimp-XXXXXX", &log, &gerr);
+
+    g_assert_no_error(gerr);
+    close(fd);
+    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
+        g_test_skip("q35 or igb not available");
+        unlink(log);
+        return;
+    }
+    igbq_start(&e, "-d unimp -D %s -trace igb_ledctl "
+               "-netdev hubport,hubid=0,id=" QIGB_NETDEV_ID
+               " -device igb,netdev=" QIGB_NETDEV_ID ",addr=04.0,"
+               "mac=" QIGB_MAC_STR, log);
+
+    /* FCRTL.XONE (Linux sets it with flow control): pause frames */
+    qigb_wr(&e.d, 0x02160, 0x80000000 | 0x1000);
+    qigb_wr(&e.d, 0x02160, 0x1000);
+    qigb_wr(&e.d, 0x02160, 0x80000000 | 0x1000);
+    /* WUFC flexible filter 0 */
+    qigb_wr(&e.d, IGB_WUFC, 1u << 16);
+    /* LinkSec TX control, which the model does not have: twice each way */
+    qigb_rd(&e.d, 0x0b004);
+    qigb_rd(&e.d, 0x0b004);
+    qigb_wr(&e.d, 0x0b004, 3);
+    /* ethtool -p: LED 0 mode "on", then back */
+    qigb_wr(&e.d, 0x00e00, 0x0706830e);
+    qigb_wr(&e.d, 0x00e00, 0x07068302);
+    /* a register the model keeps: no message */
+    qigb_wr(&e.d, IGB_RLPML, 0x1234);
+    igbq_stop(&e);
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    unlink(log);
+    g_test_message("the log: %s", text);
+    g_assert_cmpint(count_substr(text, "pause frames"), ==, 1);
+    g_assert_cmpint(count_substr(text, "flexible wake-up"), ==, 1);
+    g_assert_cmpint(count_substr(text, "0x0b004"), ==, 1);
+    g_assert_cmpint(count_substr(text, "LEDCTL 0x07068302 -> 0x0706830e"),
+                    ==, 1);
+    g_assert_cmpint(count_substr(text, "LEDCTL 0x0706830e -> 0x07068302"),
+                    ==, 1);
+    g_assert_cmpint(count_substr(text, "0x05004"), ==, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Offloads handed to a tap backend that takes virtio-net headers */
+
+#ifdef CONFIG_LINUX
+
+#define VNET_TSO4_PAYLOAD   20000
+#define VNET_TSO4_MSS       1448
+#define VNET_TSO6_PAYLOAD   9000
+#define VNET_TSO6_MSS       1000
+/* segments of the two TSO sends, then three single frames */
+#define VNET_WIRE_FRAMES    (14 + 9 + 3)
+#define VNET_SENDS          5
+
+static void sh(const char *cmd)
+{
+    g_autofree char *full = g_strdup_printf("set -e; %s", cmd);
+
+    g_test_message("sh: %s", cmd);
+    g_assert_cmpint(system(full), ==, 0);
+}
+
+/* A packet socket that sees every frame on @ifname */
+static int packet_sock(const char *ifname)
+{
+    struct sockaddr_ll sll = {
+        .sll_family = AF_PACKET,
+        .sll_protocol = htons(ETH_P_ALL),
+        .sll_ifindex = if_nametoindex(ifname),
+    };
+    int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(sll.sll_ifindex, >, 0);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), ==, 0);
+    return fd;
+}
+
+/*
+ * The frames from igb_mac that @fd sees within @ms of the last one (the
+ * first may take SOCK_TIMEOUT_MS), up to @max.
+ */
+static GPtrArray *capture(int fd, unsigned max, int ms)
+{
+    GPtrArray *got = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_byte_array_unref);
+    g_autofree uint8_t *buf = g_malloc(0x20000);
+    int wait = SOCK_TIMEOUT_MS;
+
+    while (got->len < max) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ssize_t n;
+
+        if (poll(&p, 1, wait) <= 0) {
+            break;
+        }
+        n = recv(fd, buf, 0x20000, MSG_TRUNC);
+        g_assert_cmpint(n, >, 0);
+        g_assert_cmpint(n, <=, 0x20000);
+        if (n >= 14 && !memcmp(buf + 6, igb_mac, 6)) {
+            g_ptr_array_add(got, g_byte_array_append(g_byte_array_new(),
+                                                     buf, n));
+            wait = ms;
+        }
+    }
+    return got;
+}
+
+/* IPv4 TCP, TSO as Linux's igb prepares it: no IP length, short pseudo */
+static size_t vnet_tso4(uint8_t *f)
+{
+    size_t len = make_ipv4(f, 6, VNET_TSO4_PAYLOAD, 21);
+
+    stw_be_p(f + IP_OFF + 2, 0);
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
+    return len;
+}
+
+static size_t vnet_tso6(uint8_t *f)
+{
+    size_t len = make_ipv6(f, 6, VNET_TSO6_PAYLOAD, 22);
+    uint8_t *ip = f + IP_OFF;
+
+    stw_be_p(ip + 4, 0);
+    stw_be_p(ip + 40 + 16, csum_fold(csum_add(0, ip + 8, 32) + 6));
+    return len;
+}
+
+/* Send the five frames through queue 0 of the igb of @e */
+static void vnet_send_all(IgbQemu *e, uint8_t *f)
+{
+    QIgb *d = &e->d;
+    QIgbRing r;
+    size_t len;
+    uint32_t idx;
+    const uint32_t ctx6[4] = {
+        40 | 14 << IGB_ADVTXD_MACLEN_SHIFT, 0,
+        IGB_ADVTXD_DTYP_CTXT | IGB_TXD_CMD_DEXT | IGB_TUCMD_L4T_TCP,
+        VNET_TSO6_MSS << 16 | 20 << 8,
+    };
+
+    igb_init(d);
+    qigb_ring_init(d, &r, false, 0, 16, 32 * KiB, false);
+    qigb_tx_start(d, &r);
+
+    len = vnet_tso4(f);
+    put_ctx(d, &r, IGB_TUCMD_L4T_TCP, VNET_TSO4_MSS << 16 | 20 << 8);
+    put_data(d, &r, f, len, IGB_ADVTXD_TSE | IGB_TXD_CMD_EOP,
+             (len - L4_OFF - 20) << IGB_ADVTXD_PAYLEN_SHIFT |
+             IGB_POPTS_IXSM | IGB_POPTS_TXSM);
+
+    len = vnet_tso6(f);
+    qigb_tx_put_desc(d, &r, ctx6);
+    put_data(d, &r, f, len, IGB_ADVTXD_TSE | IGB_TXD_CMD_EOP,
+             (len - IP_OFF - 60) << IGB_ADVTXD_PAYLEN_SHIFT | IGB_POPTS_TXSM);
+
+    /* UDP and TCP checksums alone, seeded with the full pseudo header */
+    len = make_ipv4(f, 17, 300, 23);
+    stw_be_p(f + L4_OFF + 6, csum_fold(pseudo_sum(f + IP_OFF, 17,
+                                                  len - L4_OFF)));
+    put_ctx(d, &r, 0, 0);
+    put_data(d, &r, f, len, IGB_TXD_CMD_EOP, len << IGB_ADVTXD_PAYLEN_SHIFT |
+             IGB_POPTS_IXSM | IGB_POPTS_TXSM);
+    len = make_ipv4(f, 6, 500, 24);
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6,
+                                                   len - L4_OFF)));
+    put_ctx(d, &r, IGB_TUCMD_L4T_TCP, 0);
+    put_data(d, &r, f, len, IGB_TXD_CMD_EOP, len << IGB_ADVTXD_PAYLEN_SHIFT |
+             IGB_POPTS_IXSM | IGB_POPTS_TXSM);
+
+    /* and one without offloads */
+    make_frame(f, 200, bcast_mac, 25);
+    idx = put_data(d, &r, f, 200, IGB_TXD_CMD_EOP | IGB_TXD_CMD_RS,
+                   200 << IGB_ADVTXD_PAYLEN_SHIFT);
+    qigb_tx_kick(d, &r);
+    g_assert_true(qigb_tx_wait_dd(d, &r, idx));
+    qigb_ring_free(d, &r);
+}
+
+/*
+ * One QEMU whose igb sits on tap igbtap0 (with or without virtio-net
+ * headers) in bridge br0: the frames it puts on the tap, and those that
+ * leave the bridge through veth0 (whose offloads are off, so the kernel
+ * segments and checksums in software before veth1 sees them).
+ */
+static void vnet_run(bool vnet, GPtrArray **wire, GPtrArray **tap)
+{
+    g_autofree uint8_t *f = g_malloc(32 * KiB);
+    IgbQemu e;
+    int wfd, tfd;
+
+    igbq_start(&e, "-netdev tap,id=" QIGB_NETDEV_ID ",ifname=igbtap0,"
+               "script=no,downscript=no,vnet_hdr=%s -device igb,netdev="
+               QIGB_NETDEV_ID ",addr=04.0,mac=" QIGB_MAC_STR,
+               vnet ? "on" : "off");
+    sh("ip link set igbtap0 master br0; ip link set igbtap0 up");
+    wfd = packet_sock("veth1");
+    tfd = packet_sock("igbtap0");
+    vnet_send_all(&e, f);
+    *wire = capture(wfd, VNET_WIRE_FRAMES + 1, 500);
+    *tap = capture(tfd, VNET_WIRE_FRAMES + 1, 500);
+    close(wfd);
+    close(tfd);
+    igbq_stop(&e);
+}
+
+/* The frames on the wire are what the 82576 would send */
+static void vnet_check_wire(GPtrArray *wire)
+{
+    size_t off4 = 0, off6 = 0;
+
+    g_assert_cmpuint(wire->len, ==, VNET_WIRE_FRAMES);
+    for (unsigned i = 0; i < wire->len; i++) {
+        GByteArray *b = g_ptr_array_index(wire, i);
+        const uint8_t *p = b->data;
+
+        g_assert_cmpuint(b->len, <=, 1514);
+        if (i < 14) {
+            size_t seg = MIN(VNET_TSO4_MSS, VNET_TSO4_PAYLOAD - off4);
+
+            g_assert_cmpuint(b->len, ==, L4_OFF + 20 + seg);
+            assert_ipv4_csums(p, b->len);
+            g_assert_cmphex(lduw_be_p(p + IP_OFF + 4), ==, 0x1234 + i);
+            g_assert_cmpuint(ldl_be_p(p + L4_OFF + 4), ==, 1000 + off4);
+            g_assert_cmphex(p[L4_OFF + 13], ==, i == 13 ? 0x18 : 0x10);
+            off4 += seg;
+        } else if (i < 23) {
+            size_t seg = MIN(VNET_TSO6_MSS, VNET_TSO6_PAYLOAD - off6);
+            const uint8_t *ip = p + IP_OFF;
+
+            g_assert_cmpuint(b->len, ==, IP_OFF + 60 + seg);
+            g_assert_cmpuint(lduw_be_p(ip + 4), ==, 20 + seg);
+            g_assert_cmphex(csum_fold(csum_add(0, ip + 8, 32) + 6 + 20 + seg +
+                                      csum_add(0, ip + 40, 20 + seg)),
+                            ==, 0xffff);
+            off6 += seg;
+        } else if (i < 25) {
+            assert_ipv4_csums(p, b->len);
+        }
+    }
+    g_assert_cmpuint(off4, ==, VNET_TSO4_PAYLOAD);
+    g_assert_cmpuint(off6, ==, VNET_TSO6_PAYLOAD);
+}
+
+static void vnet_tap_child(void)
+{
+    g_autoptr(GPtrArray) sw_wire = NULL, sw_tap = NULL;
+    g_autoptr(GPtrArray) vh_wire = NULL, vh_tap = NULL;
+
+    g_assert_cmpint(unshare(CLONE_NEWNET), ==, 0);
+    sh("echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;"
+       "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6;"
+       "ip link set lo up;"
+       "ip link add br0 type bridge forward_delay 0;"
+       "ip link add veth0 type veth peer name veth1;"
+       "ip link set veth0 master br0;"
+       "ethtool -K veth0 tx off tso off gso off >/dev/null;"
+       "ip link set br0 up; ip link set veth0 up; ip link set veth1 up");
+
+    /* without virtio-net headers the model segments and checksums */
+    vnet_run(false, &sw_wire, &sw_tap);
+    g_test_message("software: %u frames into the tap, %u on the wire",
+                   sw_tap->len, sw_wire->len);
+    vnet_check_wire(sw_wire);
+    g_assert_cmpuint(sw_tap->len, ==, VNET_WIRE_FRAMES);
+
+    /* with them it hands TSO and checksums to the tap */
+    vnet_run(true, &vh_wire, &vh_tap);
+    g_test_message("virtio-net headers: %u frames into the tap, %u on the"
+                   " wire", vh_tap->len, vh_wire->len);
+    g_assert_cmpuint(vh_tap->len, ==, VNET_SENDS);
+    g_assert_cmpuint(((GByteArray *)g_ptr_array_index(vh_tap, 0))->len, ==,
+                     L4_OFF + 20 + VNET_TSO4_PAYLOAD);
+    g_assert_cmpuint(((GByteArray *)g_ptr_array_index(vh_tap, 1))->len, ==,
+                     IP_OFF + 60 + VNET_TSO6_PAYLOAD);
+
+    /* and the bytes on the wire are the same */
+    g_assert_cmpuint(vh_wire->len, ==, sw_wire->len);
+    for (unsigned i = 0; i < sw_wire->len; i++) {
+        GByteArray *a = g_ptr_array_index(sw_wire, i);
+        GByteArray *b = g_ptr_array_index(vh_wire, i);
+
+        g_assert_cmpmem(b->data, b->len, a->data, a->len);
+    }
+}
+
+static void test_tx_vnet_tap(void)
+{
+    g_autofree char *ip = g_find_program_in_path("ip");
+    g_autofree char *ethtool = g_find_program_in_path("ethtool");
+    int status;
+    pid_t pid;
+
+    if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) || !ip ||
+        !ethtool || !qtest_has_machine("q35") || !qtest_has_device("igb")) {
+        g_test_skip("needs root, /dev/net/tun, ip, ethtool, q35 and igb");
+        return;
+    }
+    /* the child makes a network namespace of its own, which dies with it */
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        vnet_tap_child();
+        fflush(stdout);
+        _exit(0);
+    }
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+#endif /* CONFIG_LINUX */
+
 static void igb_register_offload_tests(void)
 {
 #ifndef _WIN32
@@ -4558,10 +5309,17 @@ static void igb_register_offload_tests(void)
     qos_add_test("ptp-rx", "igb", test_ptp_rx, &opts);
     qos_add_test("ptp-tx", "igb", test_ptp_tx, &opts);
     qos_add_test("rx-hdr-split", "igb", test_rx_hdr_split, &opts);
+    qos_add_test("vlan-double", "igb", test_vlan_double, &opts);
+    qos_add_test("wake", "igb", test_wake, &opts);
+    qos_add_test("tx-wthresh", "igb", test_tx_wthresh, &opts);
     opts.before = igb_setup_nosock;
     qos_add_test("ptp-clock", "igb", test_ptp_clock, &opts);
     qos_add_test("eeprom-spi", "igb", test_eeprom_spi, &opts);
     qtest_add_func("igb/eeprom-file", test_eeprom_file);
+    qtest_add_func("igb/unimp-once", test_unimp_once);
+#ifdef CONFIG_LINUX
+    qtest_add_func("igb/tx-vnet-tap", test_tx_vnet_tap);
+#endif
 #endif
 }
 

@@ -86,6 +86,8 @@
 #define IGB_ROC             0x040ac
 #define IGB_TPR             0x040d0
 #define IGB_TPT             0x040d4
+#define IGB_IAC             0x04100
+#define IGB_ICRXDMTC        0x04120
 
 /* CTRL */
 #define IGB_CTRL_FD         (1u << 0)
