@@ -753,14 +753,17 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     bool held = false;
 
     if (!(rctl & IGB_RCTL_EN)) {
+        trace_igb_rx_drop(total, src, "receiver disabled (RCTL.EN)");
         return src == IGB_RX_SRC_WIRE ? total : 0;
     }
     if (total + ETH_FCS_LEN > sizeof(core->rx_buf)) {
+        trace_igb_rx_drop(total, src, "larger than any frame");
         igb_stat_inc(core, IGB_ROC, 1);
         return total;
     }
     len = iov_to_buf(iov, iovcnt, 0, buf, total);
     if (len < ETH_HLEN) {
+        trace_igb_rx_drop(total, src, "shorter than an Ethernet header");
         igb_stat_inc(core, IGB_RUC, 1);
         return total;
     }
@@ -791,11 +794,13 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
         return src == IGB_RX_SRC_WIRE ? total : 0;
     }
     matched = ctpop32(pools);
+    trace_igb_rx_pools(len, src, pools, tagged ? vid : -1);
 
     limit = (rctl & IGB_RCTL_LPE) ?
             (core->mac[R(IGB_RLPML)] ? core->mac[R(IGB_RLPML)] : 16383) :
             IGB_STD_FRAME + (tagged ? 4 : 0) + igb_rx_vlan_off(core) - 12;
     if (len + ETH_FCS_LEN > limit) {
+        trace_igb_rx_drop(len, src, "over the length limit (LPE/RLPML)");
         igb_stat_inc(core, IGB_ROC, 1);
         return total;
     }
@@ -810,6 +815,9 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     }
     if (rss) {
         rss = igb_rx_rss(core, &hash, &rss_type);
+        if (rss) {
+            trace_igb_rx_rss(hash, rss_type, igb_rx_reta(core, hash));
+        }
     }
     meta.rss_type = rss_type;
     meta.rss_hash = hash;
@@ -833,6 +841,7 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
             strip = vmolr & IGB_VMOLR_STRVLAN;
             if ((vmolr & IGB_VMOLR_LPE) &&
                 len + ETH_FCS_LEN > (vmolr & IGB_VMOLR_RLPML_MASK)) {
+                trace_igb_rx_drop(len, src, "over the pool's VMOLR.RLPML");
                 igb_stat_inc(core, IGB_ROC, 1);
                 continue;
             }

@@ -108,7 +108,7 @@ static bool igb_tx_vlan_spoofed(IgbCore *core, int pool, const uint8_t *l2)
         }
     }
     core->mac[R(IGB_WVBR)] |= BIT(IGB_DTXSWC_VLAN_SPOOF_SHIFT + pool);
-    trace_igb_tx_spoofed(pool);
+    trace_igb_tx_spoofed(pool, "VLAN");
     /* reported to the PF as "DMA out of sync", as the 82576 does */
     igb_raise_icr(core, IGB_ICR_DOUTSYNC);
     return true;
@@ -136,7 +136,7 @@ static bool igb_tx_spoofed(IgbCore *core, int pool, const uint8_t *l2)
         }
     }
     core->mac[R(IGB_WVBR)] |= BIT(pool);
-    trace_igb_tx_spoofed(pool);
+    trace_igb_tx_spoofed(pool, "source MAC");
     /* reported to the PF as "DMA out of sync", as the 82576 does */
     igb_raise_icr(core, IGB_ICR_DOUTSYNC);
     return true;

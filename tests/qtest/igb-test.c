@@ -5019,6 +5019,67 @@ static void test_unimp_once(void)
     g_assert_cmpint(count_substr(text, "0x05004"), ==, 0);
 }
 
+/*
+ * -object filter-dump on the igb's netdev: a frame the igb sends and one
+ * it receives both land in the pcap file, byte for byte.
+ */
+static void test_filter_dump(void)
+{
+    g_autofree char *pcap = NULL;
+    g_autofree uint8_t *text = NULL;
+    g_autoptr(GError) gerr = NULL;
+    int fd = g_file_open_tmp("igb-dump-XXXXXX", &pcap, &gerr);
+    uint8_t tx[150], rx[90], out[150];
+    const uint8_t *p;
+    gsize len;
+    IgbQemu e;
+    QIgbRing tr, rr;
+    int sv[2];
+
+    g_assert_no_error(gerr);
+    close(fd);
+    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
+        g_test_skip("q35 or igb not available");
+        unlink(pcap);
+        return;
+    }
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    igbq_start(&e, "-netdev socket,id=" QIGB_NETDEV_ID ",fd=%d "
+               "-object filter-dump,id=dump0,netdev=" QIGB_NETDEV_ID
+               ",file=%s -device igb,netdev=" QIGB_NETDEV_ID ",addr=04.0,"
+               "mac=" QIGB_MAC_STR, sv[1], pcap);
+    igb_init(&e.d);
+    qigb_ring_init(&e.d, &tr, false, 0, 8, 2048, false);
+    qigb_tx_start(&e.d, &tr);
+    qigb_ring_init(&e.d, &rr, true, 0, 8, 2048, true);
+    qigb_rx_start(&e.d, &rr, 0, 0);
+    qigb_rx_post(&e.d, &rr, 7);
+
+    make_frame(tx, sizeof(tx), other_mac, 31);
+    qigb_tx_adv(&e.d, &tr, tx, sizeof(tx));
+    g_assert_cmpint(sock_recv_frame(sv[0], out, sizeof(out), SOCK_TIMEOUT_MS),
+                    ==, sizeof(tx));
+    make_frame(rx, sizeof(rx), igb_mac, 32);
+    sock_send_frame(sv[0], rx, sizeof(rx));
+    rx_expect(&e.d, &rr, rx, sizeof(rx));
+    igbq_stop(&e);
+    close(sv[0]);
+    close(sv[1]);
+
+    /* pcap: 24-byte file header, then 16-byte record headers */
+    g_assert_true(g_file_get_contents(pcap, (char **)&text, &len, NULL));
+    unlink(pcap);
+    g_assert_cmpuint(len, ==, 24 + 16 + sizeof(tx) + 16 + sizeof(rx));
+    g_assert_cmphex((uint32_t)ldl_le_p(text), ==, 0xa1b2c3d4);
+    g_assert_cmpuint(ldl_le_p(text + 20), ==, 1);   /* Ethernet */
+    p = text + 24;
+    g_assert_cmpuint(ldl_le_p(p + 8), ==, sizeof(tx));
+    g_assert_cmpmem(p + 16, sizeof(tx), tx, sizeof(tx));
+    p += 16 + sizeof(tx);
+    g_assert_cmpuint(ldl_le_p(p + 8), ==, sizeof(rx));
+    g_assert_cmpmem(p + 16, sizeof(rx), rx, sizeof(rx));
+}
+
 /* ------------------------------------------------------------------ */
 /* Offloads handed to a tap backend that takes virtio-net headers */
 
@@ -5317,6 +5378,7 @@ static void igb_register_offload_tests(void)
     qos_add_test("eeprom-spi", "igb", test_eeprom_spi, &opts);
     qtest_add_func("igb/eeprom-file", test_eeprom_file);
     qtest_add_func("igb/unimp-once", test_unimp_once);
+    qtest_add_func("igb/filter-dump", test_filter_dump);
 #ifdef CONFIG_LINUX
     qtest_add_func("igb/tx-vnet-tap", test_tx_vnet_tap);
 #endif
