@@ -184,6 +184,7 @@
 
 /* MRQC */
 #define IGB_MRQC_MODE_MASK      7
+#define IGB_MRQC_DEF_Q_SHIFT    3           /* default queue without RSS */
 #define IGB_MRQC_MODE_RSS       2
 #define IGB_MRQC_MODE_VMDQ      3
 #define IGB_MRQC_MODE_VMDQ_RSS  5

@@ -846,8 +846,10 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
                 continue;
             }
         } else {
+            /* without RSS, MRQC.DEF_Q names the queue (the PF's first) */
             q = steer >= 0 ? steer :
-                rss ? igb_rx_reta(core, hash) & (IGB_NUM_QUEUES - 1) : 0;
+                rss ? igb_rx_reta(core, hash) & (IGB_NUM_QUEUES - 1) :
+                (core->mac[R(IGB_MRQC)] >> IGB_MRQC_DEF_Q_SHIFT) & 7;
             strip = core->mac[R(IGB_CTRL)] & IGB_CTRL_VME;
         }
 

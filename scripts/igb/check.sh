@@ -82,7 +82,27 @@ guest_test() {
         tail -20 "$glog"
     fi
 }
+# functional_test NAME: tests/functional/test_NAME.py through QEMU's own
+# runner (meson test, "thorough" setup), with the guest this project builds
+# (no downloads); one PASS/FAIL per test method.
+functional_test() {
+    local name=$1 flog=$IGB_CACHE/functional-$1.log img st t
+    local tap=$bdir/meson-logs/testlog-thorough.txt n=0
+    rm -f "$tap"
+    mapfile -t img < <("$IGB_TOP/tests/guest/build-image.sh")
+    (cd "$bdir" && IGB_GUEST_KERNEL=${img[0]:-} IGB_GUEST_INITRD=${img[1]:-} \
+        ./pyvenv/bin/meson test --setup thorough --no-rebuild -t 4 \
+        "func-x86_64-$name") >"$flog" 2>&1
+    while read -r st t; do
+        n=$((n + 1))
+        if [ "$st" = ok ]; then ok "functional $t"; else ko "functional $t (see $flog, $tap)"; fi
+    done < <(sed -nE 's/^(ok|not ok) [0-9]+ (test_[a-z_]+\.[A-Za-z]+\.[a-z_]+).*/\1 \2/p' "$tap" |
+             sed 's/^not ok/fail/')
+    [ $n -gt 0 ] || { ko "functional $name: no results (see $flog)"; tail -20 "$flog"; }
+}
+
 if [ "${IGB_SKIP_GUEST:-0}" != 1 ]; then
+    functional_test netdev_ethtool
     guest_test test-pf.sh "$IGB_CACHE/guest-pf.log"
     guest_test test-sriov.sh "$IGB_CACHE/guest-sriov.log"
     guest_test test-features.sh "$IGB_CACHE/guest-features.log"

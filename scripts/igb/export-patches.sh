@@ -60,7 +60,7 @@ diffstyle=(-c diff.renames=true -c diff.algorithm=patience)
 # The exported paths, as in graft.sh: our files at the paths they take in QEMU.
 our_c=$(cd "$IGB_TOP" && ls hw/net/igb*.[ch])
 our_tests=$(cd "$IGB_TOP" && ls tests/qtest/igb-test.c tests/qtest/libqos/igb.c \
-            tests/qtest/libqos/igb.h)
+            tests/qtest/libqos/igb.h tests/functional/test_netdev_ethtool.py)
 our_docs=docs/system/devices/igb.rst
 for f in $our_tests $our_docs hw/net/igb-trace-events; do
     [ -f "$IGB_TOP/$f" ] || die "$f is missing"
@@ -69,7 +69,7 @@ declare -A exported
 for f in $our_c $our_tests $our_docs; do
     exported[$f]=$(git hash-object "$IGB_TOP/$f")
 done
-if [ -n "$(git -C "$IGB_TOP" status --porcelain -- hw/net tests/qtest docs)" ]; then
+if [ -n "$(git -C "$IGB_TOP" status --porcelain -- hw/net tests/qtest tests/functional docs)" ]; then
     log "warning: exporting uncommitted changes of hw/net, tests/qtest or docs"
     series_date=
 else

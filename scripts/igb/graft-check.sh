@@ -15,7 +15,7 @@ no() { echo "graft-check: $*" >&2; bad=1; }
 
 cd "$IGB_TOP"
 for f in hw/net/igb*.[ch] tests/qtest/igb-test.c tests/qtest/libqos/igb.[ch] \
-         docs/system/devices/igb.rst; do
+         tests/functional/test_netdev_ethtool.py docs/system/devices/igb.rst; do
     [ -f "$f" ] || continue
     cmp -s "$f" "$tree/$f" || no "$f differs from the grafted tree"
 done

@@ -30,13 +30,15 @@ fi
 # Upstream's igb, as the pristine tree has it: none of it may stay.
 upstream_files() {
     (cd "$pristine" && ls hw/net/igb* tests/qtest/igb-test.c \
-        tests/qtest/libqos/igb.c 2>/dev/null || true)
+        tests/qtest/libqos/igb.c tests/functional/test_netdev_ethtool.py \
+        2>/dev/null || true)
 }
 
 # Our files, at the paths they take in the tree.
 our_files() {
     (cd "$IGB_TOP" && ls hw/net/igb*.[ch] tests/qtest/igb-test.c \
         tests/qtest/libqos/igb.c tests/qtest/libqos/igb.h \
+        tests/functional/test_netdev_ethtool.py \
         docs/system/devices/igb.rst 2>/dev/null || true)
 }
 

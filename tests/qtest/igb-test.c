@@ -4916,6 +4916,36 @@ static void test_wake(void *obj, void *data, QGuestAllocator *alloc)
     qigb_ring_free(d, &r);
 }
 
+/*
+ * Without RSS or VMDq, MRQC.DEF_Q (bits 5:3) names the queue frames go to:
+ * Linux's loopback self-test points it at the PF's first queue when VFs
+ * own the lower ones.
+ */
+static void test_rx_def_q(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r0, r2;
+    QIgbRxInfo info;
+
+    igb_init(d);
+    qigb_ring_init(d, &r0, true, 0, 8, 2048, true);
+    qigb_ring_init(d, &r2, true, 2, 8, 2048, true);
+    qigb_rx_start(d, &r0, 0, 0);
+    qigb_rx_start(d, &r2, 0, 0);
+    qigb_rx_post(d, &r0, 7);
+    qigb_rx_post(d, &r2, 7);
+
+    qigb_wr(d, OF_MRQC, 2 << 3);
+    rx_send_expect(d, &r2, env->sv[0], bcast_mac, 100, 1);
+    g_assert_false(qigb_rx_poll(d, &r0, &info));
+    qigb_wr(d, OF_MRQC, 0);
+    rx_send_expect(d, &r0, env->sv[0], bcast_mac, 100, 2);
+    g_assert_false(qigb_rx_poll(d, &r2, &info));
+    qigb_ring_free(d, &r0);
+    qigb_ring_free(d, &r2);
+}
+
 /* Status of TX descriptor @idx (DD is bit 0 of dword 3) */
 static uint32_t tx_desc_sta(QIgb *d, QIgbRing *r, uint32_t idx)
 {
@@ -5373,6 +5403,7 @@ static void igb_register_offload_tests(void)
     qos_add_test("vlan-double", "igb", test_vlan_double, &opts);
     qos_add_test("wake", "igb", test_wake, &opts);
     qos_add_test("tx-wthresh", "igb", test_tx_wthresh, &opts);
+    qos_add_test("rx-def-q", "igb", test_rx_def_q, &opts);
     opts.before = igb_setup_nosock;
     qos_add_test("ptp-clock", "igb", test_ptp_clock, &opts);
     qos_add_test("eeprom-spi", "igb", test_eeprom_spi, &opts);
