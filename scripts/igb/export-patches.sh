@@ -274,8 +274,14 @@ PHY loopback, SR-IOV (VF windows, mailboxes, resets, isolation between
 VFs, the internal switch) and hostile guest input.
 
 They take the meson entries of the tests the previous patch removed.
+
+tests/functional/test_netdev_ethtool.py is rewritten too: it boots a
+Linux guest given by IGB_GUEST_KERNEL/IGB_GUEST_INITRD (a kernel with
+igb/igbvf and an initramfs whose /init runs "ethtool -t offline" when
+booted with igbtest=ethtool) with MSI-X and two VFs, and with
+pci=nomsi; without those variables it skips.
 EOF
-"${G[@]}" add -A tests/qtest
+"${G[@]}" add -A tests/qtest tests/functional
 cp "$tmp/MAINTAINERS.tests" MAINTAINERS
 "${G[@]}" add MAINTAINERS
 commit "$tmp/msg2"
@@ -478,7 +484,8 @@ for f in $our_c $our_tests $our_docs; do
         log "$f differs from $IGB_TOP's"
     fi
 done
-extra=$(cd "$vt" && ls hw/net/igb* tests/qtest/libqos/igb* tests/qtest/igb* | sort)
+extra=$(cd "$vt" && ls hw/net/igb* tests/qtest/libqos/igb* tests/qtest/igb* \
+        tests/functional/test_netdev_ethtool.py | sort)
 ours=$(printf '%s\n' $our_c $our_tests | sort)
 [ "$extra" = "$ours" ] || { log "igb files in the tree are not exactly ours:"
     diff <(echo "$ours") <(echo "$extra") >&2 || true; bad=1; }
