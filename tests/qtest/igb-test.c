@@ -58,6 +58,16 @@ typedef struct IgbEnv {
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t other_mac[6] = { 0x52, 0x54, 0x00, 0x01, 0x02, 0x03 };
 
+static uint32_t xorshift32(uint32_t *state)
+{
+    uint32_t x = *state;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
 static void make_frame(uint8_t *buf, size_t len, const uint8_t *dst,
                        unsigned seed)
 {
@@ -4946,6 +4956,75 @@ static void test_rx_def_q(void *obj, void *data, QGuestAllocator *alloc)
     qigb_ring_free(d, &r2);
 }
 
+/*
+ * Every offset of BAR0, and through the I/O window, written with a random
+ * value of a random size (1, 2 or 4 bytes, at any alignment within the
+ * dword) and read back with another: QEMU neither crashes nor asserts, and
+ * after a reset the device sends and receives as before.
+ */
+static void hostile_access(QIgb *d, uint32_t off, uint32_t v, unsigned how)
+{
+    switch (how % 6) {
+    case 0:
+        qpci_io_writeb(&d->pdev, d->mmio, off + (how >> 3) % 4, v);
+        break;
+    case 1:
+        qpci_io_writew(&d->pdev, d->mmio, off + 2 * ((how >> 3) % 2), v);
+        break;
+    case 2:
+        qpci_io_writel(&d->pdev, d->mmio, off, v);
+        break;
+    case 3:
+        qpci_io_readb(&d->pdev, d->mmio, off + (how >> 3) % 4);
+        break;
+    case 4:
+        qpci_io_readw(&d->pdev, d->mmio, off + 2 * ((how >> 3) % 2));
+        break;
+    default:
+        qpci_io_readl(&d->pdev, d->mmio, off);
+        break;
+    }
+}
+
+static void test_hostile_regs(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    uint32_t rng = g_test_rand_int() | 1;
+    QIgbRing tx, rx;
+    uint32_t off;
+
+    g_test_message("xorshift seed 0x%08x", rng);
+    igb_init(d);
+    for (off = 0; off < 128 * KiB; off += 4) {
+        hostile_access(d, off, xorshift32(&rng), xorshift32(&rng));
+        hostile_access(d, off, xorshift32(&rng), xorshift32(&rng) | 2);
+    }
+    /* the I/O window: IOADDR anywhere (also past BAR0), IODATA either way */
+    for (int i = 0; i < 4096; i++) {
+        qigb_io_wr(d, 0, xorshift32(&rng) & 0x3fffc);
+        if (i & 1) {
+            qigb_io_wr(d, 4, xorshift32(&rng));
+        } else {
+            qigb_io_rd(d, 4);
+        }
+    }
+    settle(d, 10);
+    sock_drain(env->sv[0]);
+
+    /* the device still works */
+    igb_init(d);
+    qigb_ring_init(d, &tx, false, 0, 8, 2048, false);
+    qigb_tx_start(d, &tx);
+    qigb_ring_init(d, &rx, true, 0, 8, 2048, true);
+    qigb_rx_start(d, &rx, 0, 0);
+    qigb_rx_post(d, &rx, 7);
+    tx_one(d, &tx, env->sv[0], 300, 7, true);
+    rx_send_expect(d, &rx, env->sv[0], bcast_mac, 300, 8);
+    qigb_ring_free(d, &tx);
+    qigb_ring_free(d, &rx);
+}
+
 /* Status of TX descriptor @idx (DD is bit 0 of dword 3) */
 static uint32_t tx_desc_sta(QIgb *d, QIgbRing *r, uint32_t idx)
 {
@@ -5404,6 +5483,7 @@ static void igb_register_offload_tests(void)
     qos_add_test("wake", "igb", test_wake, &opts);
     qos_add_test("tx-wthresh", "igb", test_tx_wthresh, &opts);
     qos_add_test("rx-def-q", "igb", test_rx_def_q, &opts);
+    qos_add_test("hostile-regs", "igb", test_hostile_regs, &opts);
     opts.before = igb_setup_nosock;
     qos_add_test("ptp-clock", "igb", test_ptp_clock, &opts);
     qos_add_test("eeprom-spi", "igb", test_eeprom_spi, &opts);
@@ -6091,16 +6171,6 @@ static int window_changed(QTestState *qts, Window *w)
     g_free(w->a);
     g_free(w->b);
     return bad;
-}
-
-static uint32_t xorshift32(uint32_t *state)
-{
-    uint32_t x = *state;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
 }
 
 /* Per (VF, queue pair half, register) a value that register can hold */
@@ -7211,6 +7281,47 @@ static void test_sriov_vmdq_rss(void)
 
 #endif /* _WIN32 */
 
+/*
+ * Each VF's whole register window, its own registers included, and its
+ * MSI-X BAR, with random values and sizes: QEMU survives, the PF keeps
+ * working, and a VF reset brings the VF back to a sane state.
+ */
+static void test_sriov_hostile_regs(void)
+{
+    uint32_t rng = g_test_rand_int() | 1;
+    Sriov s;
+    int n;
+
+    if (!sriov_start(&s, false) || !sriov_enable(&s)) {
+        sriov_stop(&s);
+        return;
+    }
+    g_test_message("xorshift seed 0x%08x", rng);
+    for (n = 0; n < SRIOV_VFS; n++) {
+        QIgb *vf = &s.vf[n];
+        QIgb msix = *vf;
+
+        for (uint32_t off = 0; off < VF_BAR_SIZE; off += 4) {
+            hostile_access(vf, off, xorshift32(&rng), xorshift32(&rng));
+            hostile_access(vf, off, xorshift32(&rng),
+                           xorshift32(&rng) | 2);
+        }
+        msix.mmio.addr = s.vf_bar3 + n * VF_BAR_SIZE;
+        for (uint32_t off = 0; off < 0x2000; off += 4) {
+            hostile_access(&msix, off, xorshift32(&rng), xorshift32(&rng));
+        }
+    }
+    settle(&s.pf, 10);
+    assert_alive(&s.pf);
+    for (n = 0; n < SRIOV_VFS; n++) {
+        qigb_wr(&s.vf[n], VF_CTRL, VF_CTRL_RST);
+        settle(&s.pf, 2);
+        g_assert_cmphex(qigb_rd(&s.vf[n], VF_STATUS) & IGB_STATUS_LU, ==,
+                        IGB_STATUS_LU);
+    }
+    sriov_stop(&s);
+}
+
 static void igb_register_sriov_tests(void)
 {
 #ifndef _WIN32
@@ -7228,6 +7339,7 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-vlan-pools", test_sriov_vlan_pools);
     qtest_add_func("igb/sriov-default-pool", test_sriov_default_pool);
     qtest_add_func("igb/sriov-vmdq-rss", test_sriov_vmdq_rss);
+    qtest_add_func("igb/sriov-hostile-regs", test_sriov_hostile_regs);
 #endif
 }
 
