@@ -2,7 +2,7 @@
 # Entry points: QEMU 10.0 with our igb, its tests and the demo guest.
 # Each target installs what it needs on first use (Debian 12, as root).
 
-.PHONY: all qemu check check-quick demo run patches clean distclean
+.PHONY: all qemu check check-quick docs demo run patches clean distclean
 
 all: qemu
 
@@ -15,6 +15,10 @@ check:
 # everything but the Linux guest boots
 check-quick:
 	IGB_SKIP_GUEST=1 scripts/igb/check.sh
+
+# QEMU's HTML manual with our igb.rst (Sphinx, warnings are errors)
+docs:
+	@page=$$(scripts/igb/check-docs.sh) && echo "igb's page: $$page"
 
 demo: qemu
 	tests/guest/demo.sh

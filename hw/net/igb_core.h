@@ -24,6 +24,7 @@
 #define IGB_MAX_FNS     (1 + IGB_TOTAL_VFS)
 #define IGB_TX_CTX_SLOTS 2
 #define IGB_TX_MAX_FRAGS 64
+#define IGB_TX_MIN_FRAME 60     /* without the FCS: TCTL.PSP pads to it */
 #define IGB_RX_BUF_SIZE (16 * KiB)
 #define IGB_RX_MAX_IOV 64
 

@@ -168,7 +168,19 @@ static void igb_tx_out(IgbTxSend *s, const struct iovec *iov, int iovcnt)
     bool switched = false;
     uint8_t l2[2 * ETH_ALEN + 4] = { 0 };
     uint8_t *dst = l2;
+    uint8_t pad[IGB_TX_MIN_FRAME];
+    struct iovec padded;
 
+    /* TCTL.PSP: a short frame leaves padded with zeroes to 64 bytes */
+    if (len < IGB_TX_MIN_FRAME &&
+        (core->mac[R(IGB_TCTL)] & IGB_TCTL_PSP)) {
+        memset(pad, 0, sizeof(pad));
+        iov_to_buf(iov, iovcnt, 0, pad, len);
+        padded.iov_base = pad;
+        padded.iov_len = len = IGB_TX_MIN_FRAME;
+        iov = &padded;
+        iovcnt = 1;
+    }
     iov_to_buf(iov, iovcnt, 0, l2, sizeof(l2));
     if (s->pool >= 0 && igb_tx_spoofed(core, s->pool, l2)) {
         return;
@@ -348,6 +360,19 @@ static void igb_tx_emit(void *opaque, const struct iovec *iov, int iovcnt,
         }
         igb_tx_count(core, iov, iovcnt, len, segs, vh.hdr_len);
         trace_igb_tx_frame(s->queue, len, segs, false);
+        if (len < IGB_TX_MIN_FRAME &&
+            (core->mac[R(IGB_TCTL)] & IGB_TCTL_PSP) &&
+            virt_iovcnt < IGB_TX_MAX_FRAGS + 8) {
+            /* padded as on the wire (zeroes do not change a checksum) */
+            static const uint8_t zeroes[IGB_TX_MIN_FRAME];
+            struct iovec v[IGB_TX_MAX_FRAGS + 9];
+
+            memcpy(v, virt_iov, virt_iovcnt * sizeof(*v));
+            v[virt_iovcnt].iov_base = (void *)zeroes;
+            v[virt_iovcnt].iov_len = IGB_TX_MIN_FRAME - len;
+            qemu_sendv_packet(qemu_get_queue(core->nic), v, virt_iovcnt + 1);
+            return;
+        }
         qemu_sendv_packet(qemu_get_queue(core->nic), virt_iov, virt_iovcnt);
     } else {
         igb_tx_out(s, iov, iovcnt);
