@@ -2,7 +2,7 @@
 # Entry points: QEMU 10.0 with our igb, its tests and the demo guest.
 # Each target installs what it needs on first use (Debian 12, as root).
 
-.PHONY: all qemu check check-quick docs demo run patches clean distclean
+.PHONY: all qemu check check-quick check-libvirt docs demo run patches clean distclean
 
 all: qemu
 
@@ -15,6 +15,11 @@ check:
 # everything but the Linux guest boots
 check-quick:
 	IGB_SKIP_GUEST=1 scripts/igb/check.sh
+
+# igb under libvirt 11 (installed from bookworm-backports; a private
+# libvirtd): define, start, hot-plug, SR-IOV, shutdown; one guest boot
+check-libvirt: qemu
+	tests/libvirt/test-libvirt.sh
 
 # QEMU's HTML manual with our igb.rst (Sphinx, warnings are errors)
 docs:

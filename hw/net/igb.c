@@ -361,7 +361,14 @@ static int igb_post_load(void *opaque, int version_id)
     return 0;
 }
 
+/*
+ * The PF is loaded before other PCI devices, its VFs among them: loading
+ * its SR-IOV capability enables the VFs, and QEMU resets a PCI function it
+ * enables; a VF loaded earlier would lose its config space and MSI-X
+ * state that way.  (QEMU has no priority below the default.)
+ */
 static const VMStateDescription igb_vmstate = {
+    .priority = MIG_PRI_IOMMU,
     .name = "igb",
     .post_load = igb_post_load,
     .fields = (const VMStateField[]) {
@@ -431,6 +438,12 @@ static void igb_class_init(ObjectClass *klass, void *data)
     }
 
     igb_pci_identity(k, IGB_PF_DEVICE_ID);
+    /*
+     * Network boot, as on 82576 boards: the PF's option ROM is iPXE built
+     * for 8086:10C9.  romfile= overrides it, an empty romfile= leaves the
+     * ROM BAR out.  VFs have none.
+     */
+    k->romfile = "pxe-igb.rom";
     k->realize = igb_realize;
     k->config_write = igb_write_config;
     k->exit = igb_unrealize;

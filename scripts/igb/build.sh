@@ -7,6 +7,8 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 "$IGB_TOP/scripts/igb/deps.sh"
+# the PF's default option ROM, pxe-igb.rom (cached after the first run)
+"$IGB_TOP/scripts/igb/build-ipxe.sh" >/dev/null
 # one build at a time in the shared tree and build directory
 exec 9>"$IGB_CACHE/build.lock"
 flock 9

@@ -9,8 +9,10 @@ mkdir -p "$IGB_CACHE"
 
 # configure flags of every QEMU build we make (build.sh, export-patches.sh
 # --verify).  Debian's firmware packages: libvirt cannot pass -L, so QEMU
-# must find them on its own.
-IGB_FWPATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+# must find them on its own.  Searched first: our own firmware, the igb's
+# option ROM pxe-igb.rom (build-ipxe.sh).
+IGB_FWDIR=$IGB_CACHE/firmware
+IGB_FWPATH=$IGB_FWDIR:/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 IGB_CONFIGURE=(--python=/usr/bin/python3 --target-list=x86_64-softmmu
       --firmwarepath="$IGB_FWPATH" --disable-docs --disable-werror
       --enable-slirp --disable-download --disable-rust

@@ -414,6 +414,9 @@ conf=("${IGB_CONFIGURE[@]}" --enable-werror)
 [ -x /usr/lib/ccache/cc ] && conf+=(--cc=/usr/lib/ccache/cc --cxx=/usr/lib/ccache/c++)
 want="src=$vt ${conf[*]}"
 
+# the PF's default option ROM, which every igb the tests start loads
+"$IGB_TOP/scripts/igb/build-ipxe.sh" >/dev/null
+
 # vbuild WHAT: configure (once) and build, holding build.sh's lock
 vbuild() {
     exec 9>"$IGB_CACHE/build.lock"

@@ -23,7 +23,7 @@ igb_guest_boot() {
         echo "IGBTEST FAIL $name.boot rc=$rc after $((SECONDS - t0))s$(
               grep -q '^IGBTEST DONE' "$log" || echo ', test did not finish')" |
             tee -a "$results"
-        tail -n 25 "$log" | sed 's/^/    | /'
+        tail -n 25 "$log" | sed -e 's/^/    | /' -e '$a\'  # ends the last line
     fi
 }
 

@@ -21,6 +21,7 @@
 #include "libqos/pci-pc.h"
 #include "libqos/igb.h"
 #include "hw/pci/pci_regs.h"
+#include "qobject/qdict.h"
 
 #ifndef _WIN32
 #include <poll.h>
@@ -7321,6 +7322,267 @@ static void test_sriov_vmdq_rss(void)
 #endif /* _WIN32 */
 
 /*
+ * Migration with VFs enabled, to a file and into a second QEMU: PF and VF
+ * registers (all but those whose reading changes them), PF and VF config
+ * space and MSI-X tables arrive identical; a pending (masked) VF interrupt,
+ * a PF-to-VF mailbox message and the rings' progress survive, and traffic
+ * goes on where it stopped: wire -> PF, wire -> VF, VF -> VF, PF -> wire.
+ */
+
+/* PF registers whose reading changes state (or that the clock moves) */
+static bool pf_read_changes(uint32_t off)
+{
+    return off == IGB_ICR || off == IGB_EICR ||
+           (off >= 0x04000 && off < 0x04300) ||        /* statistics */
+           (off >= 0x0c030 && off < 0x0c400 && (off & 0x3f) == 0x30) ||
+           off == 0x03554 || off == 0x0b66c ||         /* WVBR, TSICR */
+           (off >= 0x0b600 && off < 0x0b640) ||        /* 1588 clock */
+           off == 0x05b50;                             /* SWSM */
+}
+
+static bool vf_read_changes(uint32_t off)
+{
+    return off == IGB_EICR || off == VF_V2PMAILBOX;
+}
+
+typedef struct MigState {
+    uint32_t *pf, *vf[SRIOV_VFS];       /* BAR0 registers */
+    uint32_t *cfg[1 + SRIOV_VFS];       /* config space (ECAM) */
+    uint32_t *msix[1 + SRIOV_VFS];      /* MSI-X table + PBA (first 4 KiB) */
+} MigState;
+
+static uint32_t *mig_window(QIgb *d, size_t len, bool (*skip)(uint32_t))
+{
+    uint32_t *w = g_new0(uint32_t, len / 4);
+
+    for (uint32_t off = 0; off < len; off += 4) {
+        w[off / 4] = skip(off) ? 0 : qigb_rd(d, off);
+    }
+    return w;
+}
+
+static void mig_read(Sriov *s, MigState *m)
+{
+    uint16_t first = ecam_rdw(s->qts, IGB_Q35_DEVFN,
+                              s->cap + PCI_SRIOV_VF_OFFSET);
+    uint16_t stride = ecam_rdw(s->qts, IGB_Q35_DEVFN,
+                               s->cap + PCI_SRIOV_VF_STRIDE);
+
+    m->pf = mig_window(&s->pf, 128 * KiB, pf_read_changes);
+    for (int n = 0; n < SRIOV_VFS; n++) {
+        m->vf[n] = mig_window(&s->vf[n], VF_BAR_SIZE, vf_read_changes);
+    }
+    for (int n = 0; n <= SRIOV_VFS; n++) {
+        int devfn = IGB_Q35_DEVFN + (n ? first + (n - 1) * stride : 0);
+        uint64_t bar3 = n ? s->vf_bar3 + (n - 1) * VF_BAR_SIZE
+                          : s->pf.pdev.msix_table_bar.addr;
+
+        m->cfg[n] = snapshot(s->qts, ecam_addr(devfn, 0), 4096);
+        m->msix[n] = snapshot(s->qts, bar3, 4096);
+    }
+}
+
+static void mig_free(MigState *m)
+{
+    g_free(m->pf);
+    for (int n = 0; n < SRIOV_VFS; n++) {
+        g_free(m->vf[n]);
+    }
+    for (int n = 0; n <= SRIOV_VFS; n++) {
+        g_free(m->cfg[n]);
+        g_free(m->msix[n]);
+    }
+}
+
+/* Differences between @a and @b where @a and @a2 (read twice) agree */
+static int mig_diff(const char *what, const uint32_t *a, const uint32_t *a2,
+                    const uint32_t *b, size_t len)
+{
+    int bad = 0;
+
+    for (size_t i = 0; i < len / 4; i++) {
+        if (a[i] == a2[i] && a[i] != b[i]) {
+            g_test_message("%s 0x%05zx: 0x%08x before, 0x%08x after", what,
+                           i * 4, a[i], b[i]);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static void mig_wait(QTestState *qts, const char *cmd, const char *done)
+{
+    for (int i = 0; i < 3000; i++) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': %s }", cmd);
+        QDict *ret = qdict_get_qdict(rsp, "return");
+        const char *st = ret ? qdict_get_try_str(ret, "status") : NULL;
+        bool ok = st && !strcmp(st, done);
+
+        g_assert_false(st && !strcmp(st, "failed"));
+        qobject_unref(rsp);
+        if (ok) {
+            return;
+        }
+        g_usleep(10 * 1000);
+    }
+    g_error("%s never reported %s", cmd, done);
+}
+
+/*
+ * The PF sends @f (unicast: no other pool takes it) and it reaches the
+ * wire; RARP frames QEMU sends for the NIC after a migration (its
+ * self-announcement) are passed over.
+ */
+static void pf_to_wire(Pools *p, const uint8_t *f, size_t len)
+{
+    uint32_t idx = qigb_tx_adv(&p->s.pf, &p->ptx, f, len);
+    g_autofree uint8_t *out = g_malloc(MAX_FRAME);
+    ssize_t n;
+
+    do {
+        n = sock_recv_frame(p->s.sv[0], out, MAX_FRAME, SOCK_TIMEOUT_MS);
+    } while (n >= 14 && lduw_be_p(out + 12) == 0x8035);
+    g_assert_cmpint(n, ==, len);
+    g_assert_cmpmem(out, len, f, len);
+    g_assert_true(qigb_tx_wait_dd(&p->s.pf, &p->ptx, idx));
+}
+
+static bool vec0_fired(QIgb *d, void *opaque)
+{
+    return qigb_msix_fired(d, 0);
+}
+
+static void test_sriov_migrate(void)
+{
+    g_autofree char *file = NULL;
+    g_autofree char *uri = NULL;
+    g_autoptr(GError) gerr = NULL;
+    int fd = g_file_open_tmp("igb-mig-XXXXXX", &file, &gerr);
+    Pools p, q;
+    MigState a, a2, b;
+    QIgbRxInfo info;
+    uint8_t f[200];
+    int bad = 0, n;
+
+    g_assert_no_error(gerr);
+    close(fd);
+    if (!pools_start(&p)) {
+        pools_stop(&p);
+        unlink(file);
+        return;
+    }
+
+    /* traffic: wire -> PF x3, wire -> VF0 x2, VF0 -> VF1, PF -> wire */
+    for (n = 0; n < 3; n++) {
+        make_frame(f, sizeof(f), igb_mac, 40 + n);
+        sock_send_frame(p.s.sv[0], f, sizeof(f));
+        rx_expect(&p.s.pf, &p.prx, f, sizeof(f));
+    }
+    for (n = 0; n < 2; n++) {
+        make_frame(f, sizeof(f), vf_macs[0], 50 + n);
+        sock_send_frame(p.s.sv[0], f, sizeof(f));
+        rx_expect(&p.s.vf[0], &p.vrx[0], f, sizeof(f));
+    }
+    make_frame(f, sizeof(f), vf_macs[1], 60);
+    vf_send(&p, 0, f, sizeof(f));
+    rx_expect(&p.s.vf[1], &p.vrx[1], f, sizeof(f));
+    make_frame(f, sizeof(f), other_mac, 61);
+    pf_to_wire(&p, f, sizeof(f));
+
+    /* pending: VF1's vector masked with a frame in; a mailbox message */
+    qigb_msix_clear(&p.s.vf[1], 0);
+    qigb_msix_vector_setup(&p.s.vf[1], 0, true);
+    make_frame(f, sizeof(f), vf_macs[1], 62);
+    sock_send_frame(p.s.sv[0], f, sizeof(f));
+    rx_expect(&p.s.vf[1], &p.vrx[1], f, sizeof(f));
+    settle(&p.s.pf, 5);
+    g_assert_false(qigb_msix_fired(&p.s.vf[1], 0));
+    qigb_wr(&p.s.pf, PF_VMBMEM(0), 0xfeed0001);
+    qigb_wr(&p.s.pf, PF_P2VMAILBOX(0), P2V_STS);
+
+    mig_read(&p.s, &a);
+    mig_read(&p.s, &a2);
+    uri = g_strdup_printf("file:%s", file);
+    qtest_qmp_assert_success(p.s.qts, "{ 'execute': 'migrate', 'arguments':"
+                             " { 'uri': %s } }", uri);
+    mig_wait(p.s.qts, "query-migrate", "completed");
+
+    /* the second QEMU: same machine, a new socket, state from the file */
+    q = p;
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, q.s.sv), ==, 0);
+    q.s.qts = qtest_initf("-M q35 -netdev socket,id=%s,fd=%d -device igb,"
+                          "netdev=%s,addr=04.0,mac=" QIGB_MAC_STR
+                          " -incoming file:%s", QIGB_NETDEV_ID, q.s.sv[1],
+                          QIGB_NETDEV_ID, file);
+    mig_wait(q.s.qts, "query-migrate", "completed");
+    unlink(file);
+    pc_alloc_init(&q.s.alloc, q.s.qts, ALLOC_NO_FLAGS);
+    q.s.bus = qpci_new_pc(q.s.qts, &q.s.alloc);
+    q.s.pf.pdev.bus = q.s.bus;
+    q.s.pf.alloc = &q.s.alloc;
+    for (n = 0; n < SRIOV_VFS; n++) {
+        q.s.vf[n].pdev.bus = q.s.bus;
+        q.s.vf[n].alloc = &q.s.alloc;
+    }
+    {
+        QDict *rsp = qtest_qmp(q.s.qts, "{ 'execute': 'query-status' }");
+        const char *st = qdict_get_str(qdict_get_qdict(rsp, "return"),
+                                       "status");
+
+        if (strcmp(st, "running")) {
+            qtest_qmp_assert_success(q.s.qts, "{ 'execute': 'cont' }");
+        }
+        qobject_unref(rsp);
+    }
+
+    /* what a driver sees first: the message and the pending interrupt */
+    g_assert_cmphex(qigb_rd(&q.s.vf[0], VF_V2PMAILBOX) & V2P_PFSTS, ==,
+                    V2P_PFSTS);
+    g_assert_cmphex(qigb_rd(&q.s.vf[0], VF_VMBMEM), ==, 0xfeed0001);
+    g_assert_false(qigb_msix_fired(&q.s.vf[1], 0));
+
+    mig_read(&q.s, &b);
+    bad += mig_diff("PF", a.pf, a2.pf, b.pf, 128 * KiB);
+    for (n = 0; n < SRIOV_VFS; n++) {
+        bad += mig_diff(n ? "VF1" : "VF0", a.vf[n], a2.vf[n], b.vf[n],
+                        VF_BAR_SIZE);
+    }
+    for (n = 0; n <= SRIOV_VFS; n++) {
+        bad += mig_diff("config", a.cfg[n], a2.cfg[n], b.cfg[n], 4096);
+        bad += mig_diff("MSI-X", a.msix[n], a2.msix[n], b.msix[n], 4096);
+    }
+    g_assert_cmpint(bad, ==, 0);
+
+    /* unmasked, the pending vector fires */
+    qigb_msix_vector_setup(&q.s.vf[1], 0, false);
+    g_assert_true(qigb_wait_for(&q.s.vf[1], vec0_fired, NULL));
+
+    /* traffic goes on in the next descriptors */
+    make_frame(f, sizeof(f), igb_mac, 70);
+    sock_send_frame(q.s.sv[0], f, sizeof(f));
+    rx_expect(&q.s.pf, &q.prx, f, sizeof(f));
+    make_frame(f, sizeof(f), vf_macs[0], 71);
+    sock_send_frame(q.s.sv[0], f, sizeof(f));
+    rx_expect(&q.s.vf[0], &q.vrx[0], f, sizeof(f));
+    make_frame(f, sizeof(f), vf_macs[1], 72);
+    vf_send(&q, 0, f, sizeof(f));
+    rx_expect(&q.s.vf[1], &q.vrx[1], f, sizeof(f));
+    make_frame(f, sizeof(f), other_mac, 73);
+    pf_to_wire(&q, f, sizeof(f));
+    g_assert_false(qigb_rx_poll(&q.s.pf, &q.prx, &info));
+
+    mig_free(&a);
+    mig_free(&a2);
+    mig_free(&b);
+    qpci_free_pc(q.s.bus);
+    alloc_destroy(&q.s.alloc);
+    qtest_quit(q.s.qts);
+    close(q.s.sv[0]);
+    close(q.s.sv[1]);
+    pools_stop(&p);
+}
+
+/*
  * Each VF's whole register window, its own registers included, and its
  * MSI-X BAR, with random values and sizes: QEMU survives, the PF keeps
  * working, and a VF reset brings the VF back to a sane state.
@@ -7379,6 +7641,7 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-default-pool", test_sriov_default_pool);
     qtest_add_func("igb/sriov-vmdq-rss", test_sriov_vmdq_rss);
     qtest_add_func("igb/sriov-hostile-regs", test_sriov_hostile_regs);
+    qtest_add_func("igb/sriov-migrate", test_sriov_migrate);
 #endif
 }
 
