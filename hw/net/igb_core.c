@@ -1196,15 +1196,74 @@ static const VMStateDescription vmstate_igb_tx_ctx = {
 };
 
 /*
- * A frame half-gathered at migration time is dropped (its descriptors were
- * not yet written back, so the guest cannot tell); the context slots stay.
+ * A frame half-gathered (the guest moved TDT into the middle of it): the
+ * destination starts it again from its first descriptor, TDH moved back
+ * there.  Its descriptors' write-backs may happen twice; nothing else
+ * shows.
  */
+static bool igb_txq_partial_needed(void *opaque)
+{
+    return ((IgbTxQueue *)opaque)->in_frame;
+}
+
+static int igb_txq_partial_post_load(void *opaque, int version_id)
+{
+    IgbTxQueue *txq = opaque;
+    IgbCore *core = txq->core;
+
+    if (txq->in_frame) {
+        txq->in_frame = false;
+        core->mac[R(IGB_TDH(txq->index))] = txq->frame_head;
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_igb_txq_partial = {
+    .name = "igb-txq/partial-frame",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = igb_txq_partial_needed,
+    .post_load = igb_txq_partial_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(in_frame, IgbTxQueue),
+        VMSTATE_UINT32(frame_head, IgbTxQueue),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* A rate-limited queue: its byte credit and the wait for more */
+static bool igb_txq_rate_needed(void *opaque)
+{
+    IgbTxQueue *txq = opaque;
+
+    return txq->core->rttbcnrc[txq->index] & IGB_RTTBCNRC_RS_ENA;
+}
+
+static const VMStateDescription vmstate_igb_txq_rate = {
+    .name = "igb-txq/rate-limiter",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = igb_txq_rate_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_INT64(credit, IgbTxQueue),
+        VMSTATE_INT64(credit_ns, IgbTxQueue),
+        VMSTATE_TIMER_PTR(rl_timer, IgbTxQueue),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* Context slots always; the rest in subsections, when there is any */
 static const VMStateDescription vmstate_igb_txq = {
     .name = "igb-txq",
     .fields = (const VMStateField[]) {
         VMSTATE_STRUCT_ARRAY(ctx, IgbTxQueue, IGB_TX_CTX_SLOTS, 1,
                              vmstate_igb_tx_ctx, IgbTxContext),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_igb_txq_partial,
+        &vmstate_igb_txq_rate,
+        NULL
     },
     .version_id = 1,
     .minimum_version_id = 1,

@@ -56,6 +56,7 @@ typedef struct IgbTxQueue {
     bool in_frame;              /* descriptors gathered, no EOP yet */
     bool drop;                  /* current frame is bad: discard at EOP */
     bool legacy;                /* current frame uses legacy descriptors */
+    uint32_t frame_head;        /* descriptor the current frame began at */
 
     /* rate limiter (RTTBCNRC): byte credit and when it was last topped up */
     int64_t credit;

@@ -713,6 +713,9 @@ void igb_tx_kick(IgbCore *core, int q)
         d.cmd = ldl_le_p(raw + 8);
         d.sta = ldl_le_p(raw + 12);
         trace_igb_tx_desc(q, head, d.addr, d.cmd, d.sta);
+        if (!core->txq[q].in_frame) {
+            core->txq[q].frame_head = head;
+        }
 
         /*
          * RS asks for the status; with WTHRESH set the 82576 writes back

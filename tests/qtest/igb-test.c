@@ -7461,7 +7461,8 @@ static void test_sriov_migrate(void)
     Pools p, q;
     MigState a, a2, b;
     QIgbRxInfo info;
-    uint8_t f[200];
+    uint8_t f[200], half[200];
+    uint32_t tdh;
     int bad = 0, n;
 
     g_assert_no_error(gerr);
@@ -7499,9 +7500,25 @@ static void test_sriov_migrate(void)
     g_assert_false(qigb_msix_fired(&p.s.vf[1], 0));
     qigb_wr(&p.s.pf, PF_VMBMEM(0), 0xfeed0001);
     qigb_wr(&p.s.pf, PF_P2VMAILBOX(0), P2V_STS);
+    /* and half a frame: TDT moved past its first descriptor only */
+    make_frame(half, sizeof(half), other_mac, 63);
+    put_data(&p.s.pf, &p.ptx, half, 100, 0,
+             sizeof(half) << IGB_ADVTXD_PAYLEN_SHIFT);
+    qigb_tx_kick(&p.s.pf, &p.ptx);
+    settle(&p.s.pf, 5);
+    tdh = qigb_rd(&p.s.pf, IGB_TDH(SRIOV_PF_POOL));
+    g_assert_cmpuint(tdh, ==, p.ptx.tail);
 
     mig_read(&p.s, &a);
     mig_read(&p.s, &a2);
+    /* the destination starts the half frame again: TDH one back */
+    for (n = 0; n < 2; n++) {
+        /* queues 0-3 at 0x3800 + 0x100 * q, all 16 at 0xe000 + 0x40 * q */
+        uint32_t off = n ? IGB_TDH(SRIOV_PF_POOL)
+                         : 0xe010 + 0x40 * SRIOV_PF_POOL;
+
+        a.pf[off / 4] = a2.pf[off / 4] = tdh - 1;
+    }
     uri = g_strdup_printf("file:%s", file);
     qtest_qmp_assert_success(p.s.qts, "{ 'execute': 'migrate', 'arguments':"
                              " { 'uri': %s } }", uri);
@@ -7556,6 +7573,22 @@ static void test_sriov_migrate(void)
     /* unmasked, the pending vector fires */
     qigb_msix_vector_setup(&q.s.vf[1], 0, false);
     g_assert_true(qigb_wait_for(&q.s.vf[1], vec0_fired, NULL));
+
+    /* the rest of the half frame: all of it goes out */
+    put_data(&q.s.pf, &q.ptx, half + 100, sizeof(half) - 100,
+             IGB_TXD_CMD_EOP | IGB_TXD_CMD_RS, 0);
+    qigb_tx_kick(&q.s.pf, &q.ptx);
+    {
+        g_autofree uint8_t *out = g_malloc(MAX_FRAME);
+        ssize_t got;
+
+        do {
+            got = sock_recv_frame(q.s.sv[0], out, MAX_FRAME,
+                                  SOCK_TIMEOUT_MS);
+        } while (got >= 14 && lduw_be_p(out + 12) == 0x8035);
+        g_assert_cmpint(got, ==, sizeof(half));
+        g_assert_cmpmem(out, got, half, sizeof(half));
+    }
 
     /* traffic goes on in the next descriptors */
     make_frame(f, sizeof(f), igb_mac, 70);
