@@ -401,7 +401,9 @@ static void igb_tx_send_frame(IgbCore *core, int q)
     IgbTxSend s = { .core = core, .queue = q };
     uint16_t vet = core->mac[R(IGB_VET)] & 0xFFFF;
     bool link = !qemu_get_queue(core->nic)->link_down;
+    IgbTxContext *ctx = NULL;
     uint32_t vmvir;
+    int vlan = -1;
 
     s.loopback = igb_tx_loopback(core);
     s.pool = igb_vmdq_enabled(core) ? q % IGB_NUM_POOLS : -1;
@@ -417,22 +419,18 @@ static void igb_tx_send_frame(IgbCore *core, int q)
         return;
     }
 
+    /*
+     * The tag the NIC inserts: the descriptor's (VLE), or the pool's as
+     * VMVIR says (always its default VLAN, or never any).  It goes in
+     * before the offloads are set up, whose offsets must count it; the
+     * legacy CSS/CSO, given for the frame in memory, move by its 4 bytes.
+     */
     if (txq->legacy) {
-        if (txq->first_cmd & IGB_TXD_CMD_IC) {
-            s.legacy_csum = true;
-            s.css = txq->legacy_css;
-            s.cso = txq->legacy_cso;
-        }
         if (txq->first_cmd & IGB_TXD_CMD_VLE) {
-            net_tx_pkt_setup_vlan_header_ex(pkt, txq->legacy_vlan, vet);
+            vlan = txq->legacy_vlan;
         }
     } else {
         unsigned slot = (txq->first_olinfo >> IGB_ADVTXD_IDX_SHIFT) & 7;
-        IgbTxContext *ctx;
-        bool tse = txq->first_cmd & IGB_ADVTXD_DCMD_TSE;
-        bool txsm = txq->first_olinfo & IGB_ADVTXD_POPTS_TXSM;
-        bool ixsm = txq->first_olinfo & IGB_ADVTXD_POPTS_IXSM;
-        uint32_t mss;
 
         if (slot >= IGB_TX_CTX_SLOTS) {
             qemu_log_mask(LOG_GUEST_ERROR,
@@ -441,7 +439,32 @@ static void igb_tx_send_frame(IgbCore *core, int q)
             slot &= 1;
         }
         ctx = &txq->ctx[slot];
-        mss = ctx->mss_l4len_idx >> IGB_ADVTXD_MSS_SHIFT;
+        if (txq->first_cmd & IGB_TXD_CMD_VLE) {
+            vlan = ctx->vlan_macip_lens >> 16;
+        }
+    }
+    vmvir = s.pool >= 0 ? core->mac[R(IGB_VMVIR(s.pool))] : 0;
+    if (vmvir & IGB_VMVIR_NEVER) {
+        vlan = -1;
+    } else if (vmvir & IGB_VMVIR_DEFAULT) {
+        vlan = vmvir & IGB_VMVIR_VID_MASK;
+    }
+    if (vlan >= 0) {
+        net_tx_pkt_setup_vlan_header_ex(pkt, vlan, vet);
+    }
+
+    if (txq->legacy) {
+        if (txq->first_cmd & IGB_TXD_CMD_IC) {
+            s.legacy_csum = true;
+            s.css = txq->legacy_css + (vlan >= 0 ? 4 : 0);
+            s.cso = txq->legacy_cso + (vlan >= 0 ? 4 : 0);
+        }
+    } else {
+        bool tse = txq->first_cmd & IGB_ADVTXD_DCMD_TSE;
+        bool txsm = txq->first_olinfo & IGB_ADVTXD_POPTS_TXSM;
+        bool ixsm = txq->first_olinfo & IGB_ADVTXD_POPTS_IXSM;
+        uint32_t mss = ctx->mss_l4len_idx >> IGB_ADVTXD_MSS_SHIFT;
+
         if (tse && !mss) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "igb: TX queue %d: TSO with MSS 0, frame dropped\n",
@@ -469,16 +492,6 @@ static void igb_tx_send_frame(IgbCore *core, int q)
                      IGB_ADVTXD_TUCMD_L4T_MASK) == IGB_ADVTXD_L4T_SCTP) {
             net_tx_pkt_update_sctp_checksum(pkt);
         }
-        if (txq->first_cmd & IGB_TXD_CMD_VLE) {
-            net_tx_pkt_setup_vlan_header_ex(pkt, ctx->vlan_macip_lens >> 16,
-                                            vet);
-        }
-    }
-
-    /* VMDq: the pool's default VLAN, inserted by the hardware */
-    vmvir = s.pool >= 0 ? core->mac[R(IGB_VMVIR(s.pool))] : 0;
-    if ((vmvir & IGB_VMVIR_DEFAULT) && !(vmvir & IGB_VMVIR_NEVER)) {
-        net_tx_pkt_setup_vlan_header_ex(pkt, vmvir & IGB_VMVIR_VID_MASK, vet);
     }
 
     /*

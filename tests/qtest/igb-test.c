@@ -2652,6 +2652,101 @@ static void test_vlan_filter(void *obj, void *data, QGuestAllocator *alloc)
     qigb_ring_free(d, &r);
 }
 
+/* Receive a frame the NIC tagged with @tci; return it with the tag taken out */
+static size_t recv_untag(int fd, uint8_t *out, size_t max, uint16_t tci)
+{
+    g_autofree uint8_t *buf = g_malloc(max + 4);
+    ssize_t n = sock_recv_frame(fd, buf, max + 4, SOCK_TIMEOUT_MS);
+
+    g_assert_cmpint(n, >=, 18);
+    g_assert_cmphex(lduw_be_p(buf + 12), ==, 0x8100);
+    g_assert_cmphex(lduw_be_p(buf + 14), ==, tci);
+    memcpy(out, buf, 12);
+    memcpy(out + 12, buf + 16, n - 16);
+    return n - 4;
+}
+
+/*
+ * The NIC's tag and its checksum offloads together: offsets (MACLEN,
+ * CSS/CSO) describe the frame in memory, the sums land in the right place
+ * of the tagged frame.  Legacy IC, advanced TXSM/IXSM and TSO.
+ */
+static void test_vlan_tx_csum(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const uint16_t tci = 0x0123;
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    uint8_t f[1200], out[1300];
+    uint32_t dw[4], ctx[4];
+    size_t len, n, off;
+    uint64_t ba;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, false, 0, 16, 2048, false);
+    qigb_tx_start(d, &r);
+
+    /* legacy: TCP sum from CSS to the end, at CSO */
+    len = make_ipv4(f, 6, 300, 1);
+    stw_be_p(f + IP_OFF + 10, ~csum_fold(csum_add(0, f + IP_OFF, 20)));
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6,
+                                                   len - L4_OFF)));
+    ba = r.bufs[r.tail];
+    qtest_memwrite(qigb_qts(d), ba, f, len);
+    dw[0] = (uint32_t)ba;
+    dw[1] = (uint32_t)(ba >> 32);
+    dw[2] = len | (L4_OFF + 16) << 16 | IGB_TXD_CMD_EOP | IGB_TXD_CMD_IFCS |
+            IGB_TXD_CMD_IC | IGB_TXD_CMD_RS | IGB_TXD_CMD_VLE;
+    dw[3] = (uint32_t)tci << 16 | L4_OFF << 8;
+    qigb_tx_put_desc(d, &r, dw);
+    qigb_tx_kick(d, &r);
+    n = recv_untag(env->sv[0], out, sizeof(out), tci);
+    g_assert_cmpuint(n, ==, len);
+    assert_ipv4_csums(out, n);
+
+    /* advanced: IP and TCP checksums */
+    len = make_ipv4(f, 6, 400, 2);
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6,
+                                                   len - L4_OFF)));
+    ctx[0] = (uint32_t)tci << IGB_ADVTXD_VLAN_SHIFT | 20 |
+             14 << IGB_ADVTXD_MACLEN_SHIFT;
+    ctx[1] = 0;
+    ctx[2] = IGB_ADVTXD_DTYP_CTXT | IGB_TXD_CMD_DEXT | IGB_ADVTXD_TUCMD_IPV4 |
+             IGB_TUCMD_L4T_TCP;
+    ctx[3] = 0;
+    qigb_tx_put_desc(d, &r, ctx);
+    put_data(d, &r, f, len, IGB_TXD_CMD_EOP | IGB_TXD_CMD_RS |
+             IGB_TXD_CMD_VLE, len << IGB_ADVTXD_PAYLEN_SHIFT |
+             IGB_POPTS_IXSM | IGB_POPTS_TXSM);
+    qigb_tx_kick(d, &r);
+    n = recv_untag(env->sv[0], out, sizeof(out), tci);
+    g_assert_cmpuint(n, ==, len);
+    assert_ipv4_csums(out, n);
+    g_assert_cmpmem(out + L4_OFF + 20, n - L4_OFF - 20, f + L4_OFF + 20,
+                    len - L4_OFF - 20);
+
+    /* TSO: every segment tagged, with its sums right */
+    len = make_ipv4(f, 6, 1100, 3);
+    stw_be_p(f + IP_OFF + 2, 0);
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
+    ctx[3] = 500 << 16 | 20 << 8;
+    qigb_tx_put_desc(d, &r, ctx);
+    put_data(d, &r, f, len, IGB_ADVTXD_TSE | IGB_TXD_CMD_EOP |
+             IGB_TXD_CMD_RS | IGB_TXD_CMD_VLE,
+             (len - L4_OFF - 20) << IGB_ADVTXD_PAYLEN_SHIFT |
+             IGB_POPTS_IXSM | IGB_POPTS_TXSM);
+    qigb_tx_kick(d, &r);
+    for (off = 0; off < 1100; off += 500) {
+        n = recv_untag(env->sv[0], out, sizeof(out), tci);
+        g_assert_cmpuint(n, ==, L4_OFF + 20 + MIN(500, 1100 - off));
+        assert_ipv4_csums(out, n);
+        g_assert_cmpuint(ldl_be_p(out + L4_OFF + 4), ==, 1000 + off);
+    }
+    g_assert_cmpint(sock_recv_frame(env->sv[0], out, sizeof(out), 100), ==,
+                    -1);
+    qigb_ring_free(d, &r);
+}
+
 static void test_vlan_tx(void *obj, void *data, QGuestAllocator *alloc)
 {
     QIgb *d = obj;
@@ -3129,6 +3224,7 @@ static void igb_register_tests(void)
     qos_add_test("vlan-rx-adv", "igb", test_vlan_rx_adv, &opts);
     qos_add_test("vlan-filter", "igb", test_vlan_filter, &opts);
     qos_add_test("vlan-tx", "igb", test_vlan_tx, &opts);
+    qos_add_test("vlan-tx-csum", "igb", test_vlan_tx_csum, &opts);
     qos_add_test("rx-crc", "igb", test_rx_crc, &opts);
     qos_add_test("rx-short", "igb", test_rx_short, &opts);
     qos_add_test("rx-oversize", "igb", test_rx_oversize, &opts);
@@ -7322,6 +7418,83 @@ static void test_sriov_vmdq_rss(void)
 #endif /* _WIN32 */
 
 /*
+ * A noisy VF: VF0 floods its mailbox and is then reset by FLR while
+ * frames flow to VF1 and the PF.  VF1's mailbox message still reaches the
+ * PF intact, and every frame for VF1 and the PF arrives, before, during
+ * and after.
+ */
+static void test_sriov_noisy_vf(void)
+{
+    Pools p;
+    QIgb *pf, *vf0, *vf1;
+    uint8_t f[150];
+    uint32_t icr;
+    int exp, i;
+    uint16_t devctl;
+
+    if (!pools_start(&p)) {
+        pools_stop(&p);
+        return;
+    }
+    pf = &p.s.pf;
+    vf0 = &p.s.vf[0];
+    vf1 = &p.s.vf[1];
+
+    /* VF1 asks something; then VF0 rings its mailbox 2000 times */
+    qigb_wr(vf1, VF_V2PMAILBOX, V2P_VFU);
+    qigb_wr(vf1, VF_VMBMEM, 0x00010001);
+    qigb_wr(vf1, VF_VMBMEM + 4, 0xabcd0001);
+    qigb_wr(vf1, VF_V2PMAILBOX, V2P_REQ);
+    for (i = 0; i < 2000; i++) {
+        qigb_wr(vf0, VF_VMBMEM, i);
+        qigb_wr(vf0, VF_V2PMAILBOX, V2P_REQ | V2P_ACK);
+        if (i % 500 == 0) {
+            make_frame(f, sizeof(f), igb_mac, i / 500);
+            sock_send_frame(p.s.sv[0], f, sizeof(f));
+            rx_expect(pf, &p.prx, f, sizeof(f));
+            qigb_rx_post(pf, &p.prx, 1);
+        }
+    }
+    /* the PF sees both VFs' requests; VF1's words are intact */
+    icr = qigb_rd(pf, PF_MBVFICR);
+    g_assert_cmphex(icr & (MBVFICR_REQ(0) | MBVFICR_REQ(1)), ==,
+                    MBVFICR_REQ(0) | MBVFICR_REQ(1));
+    g_assert_cmphex(qigb_rd(pf, PF_VMBMEM(1)), ==, 0x00010001);
+    g_assert_cmphex(qigb_rd(pf, PF_VMBMEM(1) + 4), ==, 0xabcd0001);
+    g_assert_cmphex(qigb_rd(pf, PF_VMBMEM(0)), ==, 1999);
+    qigb_wr(pf, PF_MBVFICR, icr);
+    g_assert_cmphex(qigb_rd(pf, PF_MBVFICR), ==, 0);
+
+    /* FLR of VF0 between frames for VF1 and the PF */
+    exp = qpci_find_capability(&vf0->pdev, PCI_CAP_ID_EXP, 0);
+    devctl = qpci_config_readw(&vf0->pdev, exp + PCI_EXP_DEVCTL);
+    for (i = 0; i < 6; i++) {
+        make_frame(f, sizeof(f), vf_macs[1], 10 + i);
+        sock_send_frame(p.s.sv[0], f, sizeof(f));
+        if (i == 2) {
+            qpci_config_writew(&vf0->pdev, exp + PCI_EXP_DEVCTL,
+                               devctl | PCI_EXP_DEVCTL_BCR_FLR);
+        }
+        rx_expect(vf1, &p.vrx[1], f, sizeof(f));
+        qigb_rx_post(vf1, &p.vrx[1], 1);
+        make_frame(f, sizeof(f), igb_mac, 20 + i);
+        sock_send_frame(p.s.sv[0], f, sizeof(f));
+        rx_expect(pf, &p.prx, f, sizeof(f));
+        qigb_rx_post(pf, &p.prx, 1);
+    }
+    g_assert_cmphex(qigb_rd(pf, PF_VFLRE), ==, BIT(0));
+
+    /* frames for the reset VF0 go nowhere, and VF1 still sends */
+    make_frame(f, sizeof(f), vf_macs[0], 30);
+    sock_send_frame(p.s.sv[0], f, sizeof(f));
+    make_frame(f, sizeof(f), igb_mac, 31);
+    vf_send(&p, 1, f, sizeof(f));
+    rx_expect(pf, &p.prx, f, sizeof(f));
+    assert_alive(pf);
+    pools_stop(&p);
+}
+
+/*
  * Migration with VFs enabled, to a file and into a second QEMU: PF and VF
  * registers (all but those whose reading changes them), PF and VF config
  * space and MSI-X tables arrive identical; a pending (masked) VF interrupt,
@@ -7675,6 +7848,7 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-vmdq-rss", test_sriov_vmdq_rss);
     qtest_add_func("igb/sriov-hostile-regs", test_sriov_hostile_regs);
     qtest_add_func("igb/sriov-migrate", test_sriov_migrate);
+    qtest_add_func("igb/sriov-noisy-vf", test_sriov_noisy_vf);
 #endif
 }
 
