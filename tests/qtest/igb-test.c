@@ -7418,6 +7418,67 @@ static void test_sriov_vmdq_rss(void)
 #endif /* _WIN32 */
 
 /*
+ * VMVIR, the pool's VLAN insertion: as the descriptor says (VLE and the
+ * context's tag), always the pool's default VLAN (replacing the
+ * descriptor's, never a second tag), or never a tag.
+ */
+static void vf_send_vle(Pools *p, int n, const uint8_t *f, size_t len,
+                        int tci)
+{
+    QIgb *vf = &p->s.vf[n];
+    QIgbRing *r = &p->vtx[n];
+    uint32_t ctx[4] = {
+        (uint32_t)MAX(tci, 0) << IGB_ADVTXD_VLAN_SHIFT |
+        14 << IGB_ADVTXD_MACLEN_SHIFT, 0,
+        IGB_ADVTXD_DTYP_CTXT | IGB_TXD_CMD_DEXT, 0,
+    };
+    uint32_t idx;
+
+    qigb_tx_put_desc(vf, r, ctx);
+    idx = put_data(vf, r, f, len, IGB_TXD_CMD_EOP | IGB_TXD_CMD_RS |
+                   (tci >= 0 ? IGB_TXD_CMD_VLE : 0),
+                   len << IGB_ADVTXD_PAYLEN_SHIFT);
+    qigb_tx_kick(vf, r);
+    g_assert_true(qigb_tx_wait_dd(vf, r, idx));
+}
+
+static void test_sriov_vmvir(void)
+{
+    Pools p;
+    QIgb *pf;
+    uint8_t f[120], want[124];
+
+    if (!pools_start(&p)) {
+        pools_stop(&p);
+        return;
+    }
+    pf = &p.s.pf;
+    make_frame(f, sizeof(f), other_mac, 5);
+    memcpy(f + 6, vf_macs[0], 6);
+
+    /* VMVIR 0: the descriptor decides */
+    vf_send_vle(&p, 0, f, sizeof(f), 0x0456);
+    add_tag(want, f, sizeof(f), 0x0456);
+    sock_expect_frame(p.s.sv[0], want, sizeof(want));
+    vf_send_vle(&p, 0, f, sizeof(f), -1);
+    sock_expect_frame(p.s.sv[0], f, sizeof(f));
+
+    /* always the default VLAN, with or without VLE: one tag */
+    qigb_wr(pf, PF_VMVIR(0), (1u << 30) | 0x0123);
+    add_tag(want, f, sizeof(f), 0x0123);
+    vf_send_vle(&p, 0, f, sizeof(f), -1);
+    sock_expect_frame(p.s.sv[0], want, sizeof(want));
+    vf_send_vle(&p, 0, f, sizeof(f), 0x0456);
+    sock_expect_frame(p.s.sv[0], want, sizeof(want));
+
+    /* never: VLE is ignored */
+    qigb_wr(pf, PF_VMVIR(0), 1u << 31);
+    vf_send_vle(&p, 0, f, sizeof(f), 0x0456);
+    sock_expect_frame(p.s.sv[0], f, sizeof(f));
+    pools_stop(&p);
+}
+
+/*
  * A noisy VF: VF0 floods its mailbox and is then reset by FLR while
  * frames flow to VF1 and the PF.  VF1's mailbox message still reaches the
  * PF intact, and every frame for VF1 and the PF arrives, before, during
@@ -7849,6 +7910,7 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-hostile-regs", test_sriov_hostile_regs);
     qtest_add_func("igb/sriov-migrate", test_sriov_migrate);
     qtest_add_func("igb/sriov-noisy-vf", test_sriov_noisy_vf);
+    qtest_add_func("igb/sriov-vmvir", test_sriov_vmvir);
 #endif
 }
 
