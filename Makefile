@@ -3,6 +3,7 @@
 # Each target installs what it needs on first use (Debian 12, as root).
 
 .PHONY: all qemu check check-quick check-libvirt docs demo run patches clean distclean
+.PHONY: bench-device
 
 all: qemu
 
@@ -15,6 +16,12 @@ check:
 # everything but the Linux guest boots
 check-quick:
 	IGB_SKIP_GUEST=1 scripts/igb/check.sh
+
+# device-level benchmark, ours against upstream's igb (built once, cached):
+# callgrind instructions per frame and frames/s; appends to
+# tests/bench/results/device.txt.  Not a test: it prints a table.
+bench-device:
+	scripts/igb/bench-device.sh
 
 # igb under libvirt 11 (installed from bookworm-backports; a private
 # libvirtd): define, start, hot-plug, SR-IOV, shutdown; one guest boot

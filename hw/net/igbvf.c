@@ -85,6 +85,11 @@ static void igbvf_write_config(PCIDevice *d, uint32_t addr, uint32_t val,
 static void igbvf_realize(PCIDevice *d, Error **errp)
 {
     IgbVfState *s = IGBVF(d);
+    IgbCore *core = igbvf_core(s);
+
+    /* a VF reports its PF's subsystem IDs (from the PF's EEPROM) */
+    pci_set_word(d->config + PCI_SUBSYSTEM_VENDOR_ID, core->subsys_ven);
+    pci_set_word(d->config + PCI_SUBSYSTEM_ID, core->subsys);
 
     memory_region_init_io(&s->mmio, OBJECT(s), &igbvf_mmio_ops, s,
                           "igbvf-mmio", IGB_VF_MMIO_SIZE);
@@ -112,7 +117,7 @@ static void igbvf_realize(PCIDevice *d, Error **errp)
         return;
     }
     pcie_ari_init(d, IGBVF_CAP_ARI);
-    igb_core_vf_attach(igbvf_core(s), pcie_sriov_vf_number(d), d);
+    igb_core_vf_attach(core, pcie_sriov_vf_number(d), d);
 }
 
 static void igbvf_unrealize(PCIDevice *d)

@@ -44,6 +44,15 @@ for f in $(cd "$IGB_TOP" && ls hw/net/igb*.[ch] tests/qtest/igb-test.c tests/qte
 done
 [ $cs_bad = 0 ] && ok "checkpatch (our C files)" || ko "checkpatch"
 
+# --- documentation: QEMU's Sphinx manual with igb.rst, no warnings --------
+# (about a minute the first time, seconds after igb.rst changes, else none)
+t0=$SECONDS
+if "$IGB_TOP/scripts/igb/check-docs.sh" >/dev/null; then
+    ok "docs (sphinx) ($((SECONDS - t0)) s)"
+else
+    ko "docs (sphinx)"
+fi
+
 # --- qtest ---------------------------------------------------------------
 log=$IGB_CACHE/qtest.log
 paths=$(igb_qtest_paths "$bdir")
@@ -106,5 +115,8 @@ if [ "${IGB_SKIP_GUEST:-0}" != 1 ]; then
     guest_test test-pf.sh "$IGB_CACHE/guest-pf.log"
     guest_test test-sriov.sh "$IGB_CACHE/guest-sriov.log"
     guest_test test-features.sh "$IGB_CACHE/guest-features.log"
+    # libvirt 11 with a domain on our QEMU (tests/libvirt/)
+    guest_test ../libvirt/test-libvirt.sh "$IGB_CACHE/guest-libvirt.log"
+    guest_test test-pxe.sh "$IGB_CACHE/guest-pxe.log"
 fi
 finish

@@ -7,7 +7,14 @@
 # Usage: build-image.sh [--force]
 # Env:   GUEST_KERNEL_SUITE  bookworm (default) or bookworm-backports
 #        GUEST_MODULES       modules to include (default "igb igbvf 8021q
-#                            macvlan"; the last two for the SR-IOV test)
+#                            macvlan button"; 8021q and macvlan for the
+#                            SR-IOV test, button (the ACPI power button)
+#                            for the libvirt test's virsh shutdown)
+#        GUEST_VARIANT       "dpdk": also DPDK's dpdk-testpmd with the
+#                            e1000 PMDs and the libraries they need (from
+#                            Debian's packages, unpacked, not installed),
+#                            and the vfio-pci and uio_pci_generic modules;
+#                            kept apart from the default image (test-dpdk.sh)
 # Prints two lines: the path of vmlinuz, then the path of the initrd.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +24,13 @@ exec 8>"$IGB_CACHE/guest-image.lock"
 flock 8
 
 suite=${GUEST_KERNEL_SUITE:-bookworm}
-modules=${GUEST_MODULES:-igb igbvf 8021q macvlan}
+modules=${GUEST_MODULES:-igb igbvf 8021q macvlan button}
+variant=${GUEST_VARIANT:-}
+case $variant in
+    '') ;;
+    dpdk) modules="$modules vfio vfio-pci vfio_iommu_type1 uio uio_pci_generic" ;;
+    *) die "unknown GUEST_VARIANT '$variant'" ;;
+esac
 force=0
 [ "${1:-}" = --force ] && force=1
 
@@ -47,8 +60,19 @@ kpver=$(igb_apt_cache show "$kpkg/$suite" 2>/dev/null |
         awk '$1 == "Version:" {print $2; exit}')
 [ -n "$kpver" ] || die "no version for $kpkg/$suite"
 
-out=$gdir/$kver
-inputs=$( { echo "$kpkg $kpver $modules"
+# DPDK (GUEST_VARIANT=dpdk): dpdk-dev has dpdk-testpmd; its Depends are
+# the run-time libraries; the PMD plugins EAL loads from its plugin
+# directory are net_e1000 (igb and igbvf), the ring mempool and the buses.
+dpdk_pkg=dpdk-dev dpdk_ver='' dpdk_plugins="net_e1000 mempool_ring bus_pci bus_vdev"
+dpdk_extra="librte-net-e1000-23 librte-mempool-ring23 librte-bus-pci23 librte-bus-vdev23"
+if [ "$variant" = dpdk ]; then
+    dpdk_ver=$(igb_apt_cache show "$dpdk_pkg/bookworm" 2>/dev/null |
+               awk '$1 == "Version:" {print $2; exit}')
+    [ -n "$dpdk_ver" ] || die "no version for $dpdk_pkg/bookworm"
+fi
+
+out=$gdir/$kver${variant:+-$variant}
+inputs=$( { echo "$kpkg $kpver $modules $variant $dpdk_ver"
             dpkg-query -W busybox-static ethtool iproute2 linuxptp libc6
             cat "$0"; find "$here/initramfs" -type f | sort | xargs cat; } |
           sha256sum | cut -d' ' -f1)
@@ -89,6 +113,84 @@ add_mod() {
 }
 for m in $modules; do add_mod "$m"; done
 
+# dpdk_unpack: Debian's DPDK, unpacked (not installed) into $dpdk_root:
+# dpdk-dev and whatever of its run-time closure the host lacks (apt's
+# simulated install of the Depends says what that is).
+dpdk_unpack() {
+    local deps pkgs p d
+    dpdk_root=$gdir/dpdk-$dpdk_ver
+    [ -f "$dpdk_root/.done" ] && return 0
+    deps=$(igb_apt_cache depends "$dpdk_pkg/bookworm" |
+           awk '$1 == "Depends:" && $2 !~ /^</ {print $2}' |
+           grep -vE '^(python3|libdpdk-dev)$' | sort -u)
+    pkgs=$(igb_apt -s install --no-install-recommends $deps $dpdk_extra 2>/dev/null |
+           awk '$1 == "Inst" {print $2}')
+    [ -n "$pkgs" ] || die "apt cannot resolve $dpdk_pkg's run-time libraries"
+    d=$gdir/debs/dpdk-$dpdk_ver
+    mkdir -p "$d"
+    log "downloading $dpdk_pkg $dpdk_ver and $(echo "$pkgs" | wc -l) packages of libraries"
+    # shellcheck disable=SC2086  # lists of words
+    (cd "$d" && igb_apt -q -o APT::Sandbox::User=root download \
+        "$dpdk_pkg=$dpdk_ver" $pkgs >/dev/null) || die "download of DPDK's packages failed"
+    rm -rf "$dpdk_root.new"
+    mkdir -p "$dpdk_root.new"
+    for p in "$d"/*.deb; do dpkg-deb -x "$p" "$dpdk_root.new"; done
+    touch "$dpdk_root.new/.done"
+    rm -rf "$dpdk_root"
+    mv "$dpdk_root.new" "$dpdk_root"
+}
+# copy_lib PATH: PATH (the host's, or one under $dpdk_root) into the
+# initramfs at the same place, symbolic links and all.
+copy_lib() {
+    local src=$1 dst l
+    while :; do
+        dst=${src#"$dpdk_root"}
+        mkdir -p "$root$(dirname "$dst")"
+        if [ -L "$src" ]; then
+            l=$(readlink "$src")
+            ln -sfn "$l" "$root$dst"
+            case $l in /*) src=$dpdk_root$l ;; *) src=$(dirname "$src")/$l ;; esac
+            # a link inside $dpdk_root that leads out of it: the host's file
+            [ -e "$src" ] || src=$l
+        else
+            cp -L "$src" "$root$dst"
+            return 0
+        fi
+    done
+}
+# add_dpdk: dpdk-testpmd, the plugins and every library they load.
+add_dpdk() {
+    local elfs=() e lib ldp pmds abi
+    dpdk_unpack
+    ldp=$dpdk_root/usr/lib/x86_64-linux-gnu:$dpdk_root/lib/x86_64-linux-gnu
+    pmds=$(cd "$dpdk_root" && ls -d usr/lib/x86_64-linux-gnu/dpdk/pmds-* | head -1)
+    [ -n "$pmds" ] || die "no PMD directory in $dpdk_root"
+    abi=${pmds#*pmds-}
+    elfs=("$dpdk_root/usr/bin/dpdk-testpmd")
+    for e in $dpdk_plugins; do
+        elfs+=("$dpdk_root/$pmds/librte_$e.so.$abi")
+        copy_lib "$dpdk_root/$pmds/librte_$e.so.${abi%.*}"
+    done
+    for e in "${elfs[@]}"; do
+        [ -f "$e" ] || die "$e missing from DPDK's packages"
+        copy_lib "$e"
+        if LD_LIBRARY_PATH=$ldp ldd "$e" | grep 'not found'; then
+            die "$(basename "$e"): libraries missing (above)"
+        fi
+        LD_LIBRARY_PATH=$ldp ldd "$e" | awk '/=>/ {print $3} $1 ~ /^\// {print $1}' |
+            while read -r lib; do
+                [ -f "$lib" ] && copy_lib "$lib"
+            done
+    done
+    # glibc loads libgcc_s when a thread is cancelled (testpmd's exit)
+    copy_lib "$(ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64/ {print $NF; exit}')"
+    # coreutils' stdbuf: testpmd's output to a file line by line
+    copy_lib /usr/bin/stdbuf
+    copy_lib /usr/libexec/coreutils/libstdbuf.so
+    mkdir -p "$root/var" "$root/dev/hugepages"
+    ln -s ../run "$root/var/run"
+}
+
 # The initramfs tree.
 root=$out.new/root
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,run,etc,igb,$mdir}
@@ -118,6 +220,7 @@ for p in "${!want[@]}"; do
     echo "$ko:$deps" >> "$root/$mdir/modules.dep"
 done
 touch "$root/$mdir/modules.alias" "$root/$mdir/modules.symbols"
+[ "$variant" = dpdk ] && add_dpdk
 cp "$here/initramfs/init" "$root/init"
 cp -r "$here/initramfs/." "$root/igb/"
 mv "$root/igb/profile" "$root/etc/profile"

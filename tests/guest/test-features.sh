@@ -12,7 +12,13 @@
 # link agrees); a VF's max_tx_rate (20 and 50 Mbit/s, VF -> PF TCP); jumbo
 # frames PF <-> VF (MTU 9000, ping -s 8000, 5 MiB TCP each way); the PF's
 # VLAN device to a VF on a port VLAN, with the NIC's VLAN stripping on and
-# off.  Prints every check, then "N passed, N failed"; exits 0 only if
+# off; ethtool -K tso, gso, tx, rx and txvlan, each off then on around a
+# 2 MiB TCP transfer (to or from the host; txvlan: A -> B on a VLAN)
+# whose content is checked, with the driver's view of each packet (the
+# kernel's net: trace events) and ethtool -S as evidence; ntuple, which
+# Linux igb keeps off on the 82576 (a flow rule is refused), and the RSS
+# redirection table (ethtool -X) putting a download on the queue asked.
+# Prints every check, then "N passed, N failed"; exits 0 only if
 # every expected check passed (a missing one counts as failed).
 # Env: QEMU, QEMU_FIRMWARE_ARGS (see run-guest.sh); VERBOSE=1 shows the
 #      whole console; IGB_TEST_LOGDIR (default $IGB_CACHE/guest/logs);
@@ -26,9 +32,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 maca=52:54:00:12:34:57 macb=52:54:00:12:34:58
 expect="setup eeprom_write eeprom_selftest eeprom_reload ts_caps phc_get
         phc_set phc_adj phc_freq itr_1000 itr_8000 itr_off stats_pf
-        stats_queues stats_iplink hub stats_bcast stats_mcast ptp4l_l2
+        stats_queues stats_iplink koff_tso koff_gso koff_tx koff_rx
+        koff_ntuple hub stats_bcast stats_mcast ptp4l_l2
         ptp4l_udp vfs stats_vf ratelimit_20 ratelimit_50 ratelimit_off
-        jumbo_ping jumbo_tcp vlan vlan_offload boot"
+        jumbo_ping jumbo_tcp vlan vlan_offload koff_txvlan boot"
 logdir=${IGB_TEST_LOGDIR:-$IGB_CACHE/guest/logs}
 mkdir -p "$logdir"
 results=$logdir/features.results
@@ -46,7 +53,7 @@ trap cleanup EXIT
 # The transfer server for the downloads (10.0.2.2:PORT in the guest).
 rm -f "$xlog" "$xport"
 python3 "$here/xfer-server.py" --port-file "$xport" --log "$xlog" \
-    --timeout 900 --max-conn 16 &
+    --timeout 900 --max-conn 32 &
 srv_pid=$!
 for _ in $(seq 50); do [ -s "$xport" ] && break; sleep 0.1; done
 [ -s "$xport" ] || die "transfer server did not start"
@@ -68,5 +75,5 @@ kill "$srv_pid" 2>/dev/null || true
 wait "$srv_pid" 2>/dev/null || true
 srv_pid=''
 
-# shellcheck disable=SC2086  # $expect is a list of words
+# shellcheck disable=SC2046,SC2086  # $expect is a list of words
 igb_tally "$results" $(printf 'feat.%s ' $expect)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Host end of the guest TCP transfer test (reached from the guest at
-10.0.2.2:PORT through -netdev user).  Listens on 127.0.0.1 only, serves a
+10.0.2.2:PORT through -netdev user).  Listens on 127.0.0.1 only (--bind:
+another address, e.g. 0.0.0.0 inside a test's own network namespace), serves a
 bounded number of connections and stops by itself after --timeout seconds.
 
 A client sends one header line:
@@ -29,10 +30,11 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--max-conn", type=int, default=32)
+    ap.add_argument("--bind", default="127.0.0.1")
     a = ap.parse_args()
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", 0))
+    srv.bind((a.bind, 0))
     srv.listen(4)
     with open(a.port_file, "w") as f:
         f.write("%d\n" % srv.getsockname()[1])

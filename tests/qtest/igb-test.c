@@ -5863,6 +5863,10 @@ static bool sriov_enable(Sriov *s)
         qpci_device_init(&vf->pdev, s->bus, &a);
         g_assert_cmphex(qpci_config_readl(&vf->pdev, PCI_CLASS_REVISION) >> 8,
                         ==, 0x020000);
+        /* the PF's subsystem IDs */
+        g_assert_cmphex(qpci_config_readl(&vf->pdev, PCI_SUBSYSTEM_VENDOR_ID),
+                        ==, qpci_config_readl(&s->pf.pdev,
+                                              PCI_SUBSYSTEM_VENDOR_ID));
         qpci_config_writew(&vf->pdev, PCI_COMMAND,
                            PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
         vf->mmio.addr = s->vf_bar0 + i * VF_BAR_SIZE;

@@ -9,7 +9,9 @@
 # from /proc/interrupts; statistics (ethtool -S, ip -s link) for the PF,
 # its queues, broadcast/multicast and a VF; a VF's max_tx_rate; jumbo
 # frames between the PF and a VF; the PF's VLAN device to a VF on a port
-# VLAN, with VLAN stripping on and off.
+# VLAN, with VLAN stripping on and off; the offload toggles (ethtool -K
+# tso, gso, tx, rx, txvlan; ntuple, fixed off on the 82576, and the RSS
+# redirection table instead), each off and on around a checked transfer.
 # Kernel args: igbport= (xfer-server.py on the host), igbmaca=, igbmacb=
 # (the MACs of A and B).
 # shellcheck disable=SC2034,SC2046,SC2154  # P for lib.sh; $(...) split on purpose; igb*= from init
@@ -388,6 +390,279 @@ t_stats_bcast() {
     fi
 }
 
+# --- offload toggles (ethtool -K): each one off, a transfer, on, a transfer ----------
+# The NIC: $IF (KNS -, KIF $IF), for txvlan A (pa, $NA).  The transfers:
+# KBYTES to or from xfer-server.py on the host through -netdev user,
+# content checked by sha256 (slirp checks every IP and TCP checksum it
+# gets and drops a segment with a bad one); for txvlan, A -> B on a VLAN,
+# content compared.  The evidence: ethtool -S, and the kernel's net: trace
+# events on KIF, which show each skb as the stack queues it, before
+# software GSO (net_dev_queue), as the driver gets it to send
+# (net_dev_start_xmit), and as the driver passes it up
+# (napi_gro_receive_entry).
+KBYTES=2097152
+TR=/sys/kernel/tracing
+KSHA='' KERR='' KNS=- KIF=''
+KVID=300 KVA=192.168.78.1 KVB=192.168.78.2    # txvlan: A.300, B.300
+# kinit: KNS/KIF set to $IF, tracefs mounted, /tmp/kdata (gen $KBYTES)
+# and its sha256 in KSHA.
+kinit() {
+    KNS=- KIF=$IF
+    [ -d "$TR/events/net" ] || mount -t tracefs nodev "$TR" 2>/dev/null
+    [ -d "$TR/events/net" ] || { KERR="no net: trace events under $TR"; return 1; }
+    [ -n "$KSHA" ] && return 0
+    gen "$KBYTES" > /tmp/kdata
+    KSHA=$(sha256sum < /tmp/kdata | cut -d' ' -f1)
+}
+# klim: the longest frame the MTU allows (untagged, without the FCS).
+klim() { echo $(( $(nsx "$KNS" cat "/sys/class/net/$KIF/mtu") + 14 )); }
+# kshown FEATURE: the feature's state as ethtool -k shows it.
+kshown() {
+    case $1 in
+        tso) k=tcp-segmentation-offload ;; gso) k=generic-segmentation-offload ;;
+        tx) k=tx-checksumming ;; rx) k=rx-checksumming ;;
+        txvlan) k=tx-vlan-offload ;; ntuple) k=ntuple-filters ;;
+    esac
+    nsx "$KNS" ethtool -k "$KIF" | awk -F': ' -v k="$k" '$1 == k {print $2; exit}'
+}
+# kput / kget: /tmp/kdata to the host / the same from the host (cat, not
+# gen, feeds nc: fast enough for TCP to build large packets); K_OK, K_SECS.
+kput() {
+    t0=$(now)
+    r=$( { echo "PUT $KBYTES"; cat /tmp/kdata; } | timeout 60 nc "$HOST" "$igbport" 2>/dev/null)
+    K_SECS=$(secs "$t0" "$(now)") K_OK=no
+    [ "$r" = "$KSHA $KBYTES OK" ] && K_OK=yes
+}
+kget() {
+    t0=$(now)
+    echo "GET $KBYTES" | timeout 60 nc "$HOST" "$igbport" >/tmp/krx 2>/dev/null
+    K_SECS=$(secs "$t0" "$(now)") K_OK=no
+    cmp -s /tmp/krx /tmp/kdata && K_OK=yes
+    rm -f /tmp/krx
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# kvx: /tmp/kdata from A.$KVID to B.$KVID (nc, 10 s at most); K_OK, K_SECS.
+kvx() {
+    rm -f /tmp/kvx.rx
+    [ -p /tmp/fifo ] || mkfifo /tmp/fifo
+    exec 3<>/tmp/fifo               # the receiver's stdin: never EOF
+    /usr/sbin/ip netns exec pb timeout 25 nc -l -p 5005 <&3 >/tmp/kvx.rx 2>/dev/null &
+    srv=$!
+    exec 3>&-
+    sleep 1
+    t0=$(now)
+    nsx pa timeout 10 nc $KVB 5005 </tmp/kdata && wait_for 5 gone $srv
+    K_SECS=$(secs "$t0" "$(now)") K_OK=no
+    kill $srv 2>/dev/null; wait $srv 2>/dev/null
+    cmp -s /tmp/kvx.rx /tmp/kdata && K_OK=yes
+}
+# kround put|get|vlan FEATURE on|off [FEATURE on|off]...: ethtool -K
+# $KIF FEATURE on|off..., then one transfer (put: to the host, get: from
+# the host, vlan: kvx) with the three trace events on; their KIF lines are
+# left in /tmp/ktrace.  Sets K_SHOWN (the first FEATURE as ethtool -k
+# shows it), K_OK, K_SECS and, from ethtool -S, K_SEG (tx_tcp_seg_good:
+# the TSO contexts the NIC ran), K_TXP (tx_packets: frames the NIC sent)
+# and K_CSE (the queues' rx csum_err).
+kround() {
+    mode=$1; shift
+    nsx "$KNS" ethtool -K "$KIF" "$@" >/dev/null 2>&1
+    K_SHOWN=$(kshown "$1")
+    snap "$KNS" "$KIF" /tmp/k0
+    echo > "$TR/trace"
+    for e in net_dev_queue net_dev_start_xmit napi_gro_receive_entry; do
+        echo 1 > "$TR/events/net/$e/enable"
+    done
+    case $mode in
+        put) kput ;;
+        get) kget ;;
+        vlan) kvx ;;
+    esac
+    echo 0 > "$TR/events/net/enable"
+    grep -F "dev=$KIF " "$TR/trace" > /tmp/ktrace
+    snap "$KNS" "$KIF" /tmp/k1
+    K_SEG=$(delta /tmp/k0 /tmp/k1 tx_tcp_seg_good) K_TXP=$(delta /tmp/k0 /tmp/k1 tx_packets)
+    set -- $(qdelta /tmp/k0 /tmp/k1 rx csum_err); K_CSE=$1
+}
+# ksum EVENT: "skbs ipv4 big longest partial unnecessary tagged inframe"
+# over the EVENT lines of /tmp/ktrace: skbs, IPv4 ones, ones longer than
+# $(klim), the longest, IPv4 ones with ip_summed 3 (CHECKSUM_PARTIAL: the
+# NIC is to fill in the checksum) and with 1 (CHECKSUM_UNNECESSARY: the
+# NIC checked it), ones with the VLAN tag beside the frame (for the NIC to
+# insert) and with it in the frame (ethertype 0x8100).
+ksum() {
+    awk -v ev=" $1: " -v lim="$(klim)" 'index($0, ev) {
+        n++
+        for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) f[kv[1]] = kv[2]
+        l = f["len"] + 0; if (l > lim) big++; if (l > max) max = l
+        if (f["protocol"] == "0x0800") { v4++; if (f["ip_summed"] == 3) part++; if (f["ip_summed"] == 1) unn++ }
+        if (f["vlan_tagged"] == 1) tag++
+        if (f["protocol"] == "0x8100") inf++
+    } END { print n + 0, v4 + 0, big + 0, max + 0, part + 0, unn + 0, tag + 0, inf + 0 }' /tmp/ktrace
+}
+
+# tso: off, the stack cuts every packet to the MTU before the driver and
+# the NIC runs no TSO context; on, the driver gets packets of up to 64 KiB,
+# the NIC runs one TSO context (tx_tcp_seg_good) for each and sends more
+# frames than it was given packets, each with checksums slirp accepts.
+t_koff_tso() {
+    kinit || { fail koff_tso "$KERR"; return 1; }
+    lim=$(klim)
+    kround put tso off; s0=$K_SHOWN ok0=$K_OK sec0=$K_SECS seg0=$K_SEG txp0=$K_TXP
+    set -- $(ksum net_dev_start_xmit); n0=$1 big0=$3 max0=$4
+    kround put tso on; s1=$K_SHOWN ok1=$K_OK sec1=$K_SECS seg1=$K_SEG txp1=$K_TXP
+    set -- $(ksum net_dev_start_xmit); n1=$1 big1=$3 max1=$4
+    how="tso '$s0': $KBYTES bytes to $HOST in $sec0 s (sha256 ok: $ok0), the driver got $n0 packets (longest $max0 bytes), the NIC sent $txp0 frames, tx_tcp_seg_good +$seg0; tso '$s1': in $sec1 s (ok: $ok1), $n1 packets, $big1 of them over $lim bytes (longest $max1), $txp1 frames, tx_tcp_seg_good +$seg1"
+    if [ "$s0" = off ] && [ "$ok0" = yes ] && [ "$big0" = 0 ] && [ "$seg0" = 0 ] &&
+       [ "$s1" = on ] && [ "$ok1" = yes ] && [ "$big1" -gt 0 ] && [ "$seg1" = "$big1" ] && [ "$txp1" -gt "$n1" ]; then
+        pass koff_tso "$how: one TSO context per large packet"
+    else
+        fail koff_tso "$how (want off: nothing over $lim bytes, no TSO context; on: large packets, one TSO context each, more frames than packets)"
+    fi
+}
+
+# gso, with tso off so that GSO is what cuts the packets: no visible effect
+# on TCP, which since Linux 4.16 builds GSO packets whatever the device's
+# gso flag (tcp_init_sock: sk_route_forced_caps = NETIF_F_GSO); the
+# packets are cut in software (validate_xmit_skb) for a device without TSO
+# either way.  Shown: in both states the data gets to the host intact, and
+# the driver gets nothing longer than the MTU allows (no TSO context).
+t_koff_gso() {
+    kinit || { fail koff_gso "$KERR"; return 1; }
+    lim=$(klim)
+    ethtool -K "$IF" tso off >/dev/null 2>&1
+    kround put gso off; s0=$K_SHOWN ok0=$K_OK sec0=$K_SECS seg0=$K_SEG
+    set -- $(ksum net_dev_start_xmit); n0=$1 big0=$3 max0=$4
+    set -- $(ksum net_dev_queue); q0=$1 qbig0=$3 qmax0=$4
+    kround put gso on; s1=$K_SHOWN ok1=$K_OK sec1=$K_SECS seg1=$K_SEG
+    set -- $(ksum net_dev_start_xmit); n1=$1 big1=$3 max1=$4
+    set -- $(ksum net_dev_queue); q1=$1 qbig1=$3 qmax1=$4
+    ethtool -K "$IF" tso on >/dev/null 2>&1
+    how="tso '$(kshown tso)' again; with it off: gso '$s0': $KBYTES bytes to $HOST in $sec0 s (sha256 ok: $ok0), queued $q0 packets ($qbig0 over $lim bytes, longest $qmax0), the driver got $n0 (longest $max0), tx_tcp_seg_good +$seg0; gso '$s1': in $sec1 s (ok: $ok1), queued $q1 ($qbig1 over $lim, longest $qmax1), the driver got $n1 (longest $max1), tx_tcp_seg_good +$seg1"
+    if [ "$s0" = off ] && [ "$ok0" = yes ] && [ "$big0" = 0 ] && [ "$seg0" = 0 ] &&
+       [ "$s1" = on ] && [ "$ok1" = yes ] && [ "$big1" = 0 ] && [ "$seg1" = 0 ]; then
+        pass koff_gso "$how (no visible effect of the flag: TCP builds GSO packets either way since Linux 4.16; this shows both states carry the data)"
+    else
+        fail koff_gso "$how (want both intact, nothing over $lim bytes to the driver, no TSO context)"
+    fi
+}
+
+# tx (tx checksumming): off, the stack computes every checksum (no
+# CHECKSUM_PARTIAL packet reaches the driver) and TSO, which needs it, goes
+# off too; on, the driver gets the TCP packets CHECKSUM_PARTIAL and the NIC
+# fills in the checksums: slirp, which drops a segment with a bad one, gets
+# the data intact.
+t_koff_tx() {
+    kinit || { fail koff_tx "$KERR"; return 1; }
+    kround put tx off; s0=$K_SHOWN ok0=$K_OK sec0=$K_SECS seg0=$K_SEG tso0=$(kshown tso)
+    set -- $(ksum net_dev_start_xmit); v40=$2 part0=$5
+    kround put tx on; s1=$K_SHOWN ok1=$K_OK sec1=$K_SECS seg1=$K_SEG tso1=$(kshown tso)
+    set -- $(ksum net_dev_start_xmit); v41=$2 part1=$5
+    how="tx '$s0' (tso '$tso0'): $KBYTES bytes to $HOST in $sec0 s (sha256 ok: $ok0), $part0 of $v40 IPv4 packets to the driver CHECKSUM_PARTIAL, tx_tcp_seg_good +$seg0; tx '$s1' (tso '$tso1'): in $sec1 s (ok: $ok1), $part1 of $v41 CHECKSUM_PARTIAL, tx_tcp_seg_good +$seg1"
+    if [ "$s0" = off ] && [ "$ok0" = yes ] && [ "$tso0" = off ] && [ "$v40" -gt 100 ] && [ "$part0" = 0 ] && [ "$seg0" = 0 ] &&
+       [ "$s1" = on ] && [ "$ok1" = yes ] && [ "$tso1" = on ] && [ "$v41" -gt 10 ] && [ "$part1" -ge $((v41 - 2)) ]; then
+        pass koff_tx "$how: with it on the NIC filled in the checksums"
+    else
+        fail koff_tx "$how (want off: none CHECKSUM_PARTIAL, tso off too; on: all but 2 at most)"
+    fi
+}
+
+# rx (rx checksumming): on, the driver passes the NIC's "L4 checksum good"
+# up (CHECKSUM_UNNECESSARY) for the frames from the host and counts no
+# checksum error (rx_queue_N_csum_err); off, it ignores the NIC's status
+# and the stack checks every checksum itself.
+t_koff_rx() {
+    kinit || { fail koff_rx "$KERR"; return 1; }
+    kround get rx off; s0=$K_SHOWN ok0=$K_OK sec0=$K_SECS cse0=$K_CSE
+    set -- $(ksum napi_gro_receive_entry); v40=$2 unn0=$6
+    kround get rx on; s1=$K_SHOWN ok1=$K_OK sec1=$K_SECS cse1=$K_CSE
+    set -- $(ksum napi_gro_receive_entry); v41=$2 unn1=$6
+    how="rx '$s0': $KBYTES bytes from $HOST in $sec0 s (content ok: $ok0), $unn0 of $v40 IPv4 frames passed up CHECKSUM_UNNECESSARY, csum_err +$cse0; rx '$s1': in $sec1 s (ok: $ok1), $unn1 of $v41, csum_err +$cse1"
+    if [ "$s0" = off ] && [ "$ok0" = yes ] && [ "$v40" -gt 100 ] && [ "$unn0" = 0 ] && [ "$cse0" = 0 ] &&
+       [ "$s1" = on ] && [ "$ok1" = yes ] && [ "$v41" -gt 100 ] && [ "$unn1" -ge $((v41 - 2)) ] && [ "$cse1" = 0 ]; then
+        pass koff_rx "$how: with it on the NIC checked the checksums"
+    else
+        fail koff_rx "$how (want off: none; on: all but 2 at most; no csum_err)"
+    fi
+}
+
+# ntuple: Linux igb offers ethtool -N flow rules only on the i350 and
+# later (igb_probe: NETIF_F_NTUPLE in hw_features for mac.type >=
+# e1000_i350), so on the 82576 ntuple-filters stays "off [fixed]",
+# ethtool -K ntuple on changes nothing, and a rule (here: ARP, an etype
+# filter, to queue 1) is refused.  What the driver does offer the 82576 for
+# steering is the RSS redirection table (ethtool -X): with every entry at
+# queue 1, then at queue 0, a download from the host (with ntuple off, the
+# only state there is) lands on the queue asked (rx_queue_N_packets).
+t_koff_ntuple() {
+    kinit || { fail koff_ntuple "$KERR"; return 1; }
+    s0=$(kshown ntuple)
+    ethtool -K "$IF" ntuple on >/dev/null 2>&1; krc=$?
+    s1=$(kshown ntuple)
+    ethtool -N "$IF" flow-type ether proto 0x0806 action 1 >/tmp/kn.log 2>&1
+    nmsg=$(tail -1 /tmp/kn.log)
+    rules=$(ethtool -n "$IF" 2>&1 | awk '$1 == "Total" {print $2}')
+    how="ntuple-filters '$s0'; ethtool -K ntuple on: rc $krc, then '$s1'; ethtool -N flow-type ether proto 0x0806 action 1: '$nmsg', $rules rules"
+    ok=yes
+    case $nmsg in *"Operation not supported"*) ;; *) ok=no ;; esac
+    for q in 1 0; do
+        o=$((1 - q))
+        if [ $q = 1 ]; then w="0 1"; else w="1 0"; fi
+        # shellcheck disable=SC2086  # $w: two weights
+        ethtool -X "$IF" weight $w 2>/tmp/kx.err || { how="$how; ethtool -X weight $w: $(cat /tmp/kx.err)"; ok=no; }
+        snap - "$IF" /tmp/k0; kget; snap - "$IF" /tmp/k1
+        a=$(delta /tmp/k0 /tmp/k1 "rx_queue_${q}_packets") b=$(delta /tmp/k0 /tmp/k1 "rx_queue_${o}_packets")
+        how="$how; ethtool -X weight $w: $KBYTES bytes from $HOST in $K_SECS s (content ok: $K_OK), rx_queue_${q}_packets +$a, rx_queue_${o}_packets +$b"
+        [ "$K_OK" = yes ] && [ "$a" -gt 500 ] && [ "$b" -le 5 ] || ok=no
+    done
+    ethtool -X "$IF" default 2>/dev/null
+    if [ $ok = yes ] && [ "$s0" = "off [fixed]" ] && [ "$s1" = "off [fixed]" ] && [ "$rules" = 0 ]; then
+        pass koff_ntuple "$how (no ntuple on the 82576 in Linux igb, i350 and later only; the redirection table steers instead)"
+    else
+        fail koff_ntuple "$how (want ntuple off [fixed], the rule refused, and each download on the queue asked, at most 5 frames on the other)"
+    fi
+}
+
+# txvlan (tx-vlan-offload) on A, through a new VLAN device A.$KVID to
+# B.$KVID (B on rxvlan/txvlan off, so that its own frames carry the tag in
+# the frame and only A's NIC inserts tags): on, the driver gets the packets with the tag beside the
+# frame and has the NIC insert it; off, the 8021q code puts the tag in the
+# frame itself (ethertype 0x8100 at the driver).  igb ties txvlan to
+# rxvlan (igb_fix_features), so both are switched.  The data must get to
+# B intact both ways; B's rx_queue_N_csum_err counts frames its NIC found
+# with a bad TCP checksum.
+t_koff_txvlan() {
+    kinit || { fail koff_txvlan "$KERR"; return 1; }
+    KNS=pa KIF=$NA
+    modprobe 8021q 2>/dev/null
+    err=''
+    { nsx pa ip link add link "$NA" name "$NA.$KVID" type vlan id $KVID &&
+      nsx pa ip addr add $KVA/24 dev "$NA.$KVID" && nsx pa ip link set "$NA.$KVID" up &&
+      nsx pb ip link add link "$NB" name "$NB.$KVID" type vlan id $KVID &&
+      nsx pb ip addr add $KVB/24 dev "$NB.$KVID" && nsx pb ip link set "$NB.$KVID" up &&
+      nsx pb ethtool -K "$NB" rxvlan off txvlan off >/dev/null 2>&1; } || err="cannot make $NA.$KVID / $NB.$KVID"
+    [ -n "$err" ] || wait_for 5 pings kv pa $KVB || err="$NA.$KVID -> $KVB: $PING_SUM"
+    if [ -n "$err" ]; then fail koff_txvlan "$err"; return 1; fi
+    snap pb "$NB" /tmp/kb0
+    kround vlan txvlan off rxvlan off; s0=$K_SHOWN ok0=$K_OK sec0=$K_SECS
+    set -- $(ksum net_dev_start_xmit); n0=$1 tag0=$7 inf0=$8
+    snap pb "$NB" /tmp/kb1
+    kround vlan txvlan on rxvlan on; s1=$K_SHOWN ok1=$K_OK sec1=$K_SECS
+    set -- $(ksum net_dev_start_xmit); n1=$1 tag1=$7 inf1=$8
+    snap pb "$NB" /tmp/kb2
+    set -- $(qdelta /tmp/kb0 /tmp/kb1 rx csum_err); bc0=$1
+    set -- $(qdelta /tmp/kb1 /tmp/kb2 rx csum_err); bc1=$1
+    nsx pb ethtool -K "$NB" rxvlan on txvlan on >/dev/null 2>&1
+    nsx pa ip link del "$NA.$KVID"; nsx pb ip link del "$NB.$KVID"
+    how="txvlan '$s0': $KBYTES bytes $NA.$KVID -> $NB.$KVID in $sec0 s (same: $ok0), of $n0 packets to $NA's driver $tag0 with the tag beside the frame, $inf0 with it in the frame, $NB's csum_err +$bc0; txvlan '$s1': in $sec1 s (same: $ok1), of $n1: $tag1 beside, $inf1 in the frame, $NB's csum_err +$bc1"
+    if [ "$s0" = off ] && [ "$ok0" = yes ] && [ "$tag0" = 0 ] && [ "$inf0" -gt 10 ] &&
+       [ "$s1" = on ] && [ "$ok1" = yes ] && [ "$tag1" -gt 10 ] && [ "$inf1" = 0 ]; then
+        pass koff_txvlan "$how: with it on the NIC inserted the tag"
+    else
+        [ "$bc1" = 0 ] || how="$how; $NB's NIC found bad TCP checksums in frames whose tag $NA's NIC inserted"
+        fail koff_txvlan "$how (want both intact; off: all tags in the frame; on: all beside it)"
+    fi
+}
+
 # --- 2 VFs, MACs set by the PF, each in a namespace ----------------------------------
 vf_if() { ls "$DEV/virtfn$1/net" 2>/dev/null | head -1; }
 vf_drv() { d=$(readlink "$DEV/virtfn$1/driver" 2>/dev/null) && echo "${d##*/}"; }
@@ -595,11 +870,17 @@ step itr_1000;  t_itr itr_1000 1000; R1000=$ITR_RATE
 step itr_8000;  t_itr itr_8000 8000; R8000=$ITR_RATE
 step itr_off;   t_itr_off
 step stats_pf;  t_stats_pf
+step koff_tso;  t_koff_tso
+step koff_gso;  t_koff_gso
+step koff_tx;   t_koff_tx
+step koff_rx;   t_koff_rx
+step koff_ntuple; t_koff_ntuple
 step hub
 if t_hub; then
     step stats_bcast; t_stats_bcast
     step ptp4l_l2;  t_ptp4l ptp4l_l2 -2
     step ptp4l_udp; t_ptp4l ptp4l_udp -4
+    step koff_txvlan; t_koff_txvlan
 fi
 step vfs
 if t_vfs; then
