@@ -15,6 +15,9 @@
 #include "qemu/units.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
+#include "hw/pci/pci_device.h"
+#include "system/dma.h"
+#include "qemu/rcu.h"
 #include "migration/vmstate.h"
 #include "net/net.h"
 #include "igb_core.h"
@@ -57,6 +60,7 @@ typedef enum IgbRegKind {
     IGB_K_TSTAMPH,      /* time stamp high: reading it frees the latch */
     IGB_K_RTTBCNRC,     /* the rate limiter of the queue RTTDQSEL names */
     IGB_K_P2VMBX,
+    IGB_K_RAH,          /* receive address high: the valid-entry map follows */
     IGB_K__MAX
 } IgbRegKind;
 
@@ -151,7 +155,7 @@ static void igb_build_reg_table(void)
     for (q = 0; q < IGB_NUM_RAR; q++) {
         uint32_t off = q < 16 ? IGB_RA + 8 * q : IGB_RA2 + 8 * (q - 16);
         igb_def(off, IGB_K_RW, 0xFFFFFFFF);
-        igb_def(off + 4, IGB_K_RW, 0x83FFFFFF);
+        igb_def(off + 4, IGB_K_RAH, 0x83FFFFFF);
     }
     igb_def_array(IGB_VFTA, 128, 4, IGB_K_RW, 0xFFFFFFFF);
     igb_def(IGB_VT_CTL, IGB_K_RW, 0xFFFFFFFF);
@@ -758,11 +762,26 @@ bool igb_ptp_stamp(IgbCore *core, bool tx)
     return true;
 }
 
+/* Which RAR entries hold an address (RAH.AV): the filters loop over these */
+static void igb_rar_update(IgbCore *core)
+{
+    core->rar_av = 0;
+    for (int i = 0; i < IGB_NUM_RAR; i++) {
+        if (core->mac[R(igb_rar_offset(i)) + 1] & IGB_RAH_AV) {
+            core->rar_av |= BIT(i);
+        }
+    }
+}
+
 /* Reset */
+static void igb_rings_drop(IgbCore *core);
+
 static void igb_mac_reset(IgbCore *core)
 {
     uint32_t pvf[IGB_NUM_POOLS * IGB_PVF_STRIDE / 4];
     int q;
+
+    igb_rings_drop(core);
 
     for (int v = 0; v < IGB_NUM_EITR; v++) {
         timer_del(core->eitr[v].timer);
@@ -806,6 +825,7 @@ static void igb_mac_reset(IgbCore *core)
     /* the hardware loads RAR[0] from the EEPROM */
     core->mac[R(IGB_RA)] = core->eeprom[0] | ((uint32_t)core->eeprom[1] << 16);
     core->mac[R(IGB_RA + 4)] = core->eeprom[2] | IGB_RAH_AV;
+    igb_rar_update(core);
 
     igb_update_link_regs(core);
     igb_systim_set(core, 0);
@@ -886,6 +906,88 @@ static void igb_unknown_reg(IgbCore *core, uint32_t off, bool write,
     }
 }
 
+/* Descriptor rings */
+void igb_ring_drop(IgbRing *r)
+{
+    if (r->open) {
+        address_space_cache_destroy(&r->cache);
+        r->open = false;
+    }
+}
+
+void igb_ring_use(IgbRing *r, PCIDevice *dev, dma_addr_t base, hwaddr len)
+{
+    AddressSpace *as = pci_get_address_space(dev);
+    int64_t got = 0;
+
+    if (r->open && r->dev == dev && r->base == base && r->want == len &&
+        r->cache.fv == address_space_to_flatview(as)) {
+        return;
+    }
+    igb_ring_drop(r);
+    r->dev = dev;
+    r->base = base;
+    r->want = len;
+    address_space_cache_init_empty(&r->cache);
+    if (len) {
+        got = address_space_cache_init(&r->cache, as, base, len, true);
+    }
+    r->len = MAX(got, 0);
+    r->open = true;
+}
+
+static void igb_rings_drop(IgbCore *core)
+{
+    for (int q = 0; q < IGB_NUM_QUEUES; q++) {
+        igb_ring_drop(&core->txr[q]);
+        igb_ring_drop(&core->rxr[q]);
+    }
+}
+
+MemTxResult igb_ring_read(IgbRing *r, hwaddr off, void *buf, hwaddr n)
+{
+    if (off + n <= r->len) {
+        return address_space_read_cached(&r->cache, off, buf, n);
+    }
+    return pci_dma_read(r->dev, r->base + off, buf, n);
+}
+
+void igb_ring_write(IgbRing *r, hwaddr off, const void *buf, hwaddr n)
+{
+    if (off + n <= r->len) {
+        address_space_write_cached(&r->cache, off, buf, n);
+    } else {
+        pci_dma_write(r->dev, r->base + off, buf, n);
+    }
+}
+
+uint32_t igb_csum(const uint8_t *p, size_t len)
+{
+    uint64_t sum = 0;
+    size_t i = 0;
+
+    /*
+     * Little-endian words, byte-swapped at the end: the one's complement
+     * sum does not care where the bytes of a word are added (RFC 1071).
+     */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v = ldq_le_p(p + i);
+
+        sum += (uint32_t)v;
+        sum += v >> 32;
+    }
+    for (; i + 2 <= len; i += 2) {
+        sum += lduw_le_p(p + i);
+    }
+    if (i < len) {
+        sum += p[i];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
+    return bswap16(sum);
+}
+
 /* Register access */
 static uint32_t igb_reg_read(IgbCore *core, uint32_t off)
 {
@@ -952,6 +1054,10 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
     case IGB_K_RO:
     case IGB_K_STAT:
     case IGB_K_STATUS:
+        break;
+    case IGB_K_RAH:
+        core->mac[idx] = masked;
+        igb_rar_update(core);
         break;
     case IGB_K_RW:
         core->mac[idx] = masked;
@@ -1160,6 +1266,7 @@ void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
 
 void igb_core_uninit(IgbCore *core)
 {
+    igb_rings_drop(core);
     for (int v = 0; v < IGB_NUM_EITR; v++) {
         timer_free(core->eitr[v].timer);
     }
@@ -1172,6 +1279,8 @@ void igb_core_uninit(IgbCore *core)
 void igb_core_post_load(IgbCore *core)
 {
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+    igb_rar_update(core);
 
     /* moderation windows restart; pending interrupts are sent at once */
     for (int v = 0; v < IGB_NUM_EITR; v++) {

@@ -45,6 +45,25 @@ typedef struct IgbTxContext {
     uint32_t mss_l4len_idx;
 } IgbTxContext;
 
+/*
+ * A descriptor ring as one kick or one received frame uses it: a
+ * MemoryRegionCache over the ring where QEMU can give one (guest RAM),
+ * plain DMA where it cannot (past what the cache covers, MMIO, IOMMU).
+ */
+typedef struct IgbRing {
+    PCIDevice *dev;
+    dma_addr_t base;
+    hwaddr want;                /* the ring's length */
+    hwaddr len;                 /* bytes the cache covers */
+    bool open;
+    MemoryRegionCache cache;
+} IgbRing;
+
+/*
+ * Use @r for the ring at @base (@len bytes) that @dev reaches: the cache
+ * stays while the ring, the function and the memory map stay the same.
+ * Called within an RCU read-side critical section.
+ */
 typedef struct IgbTxQueue {
     struct NetTxPkt *pkt;       /* the frame being gathered */
     IgbTxContext ctx[IGB_TX_CTX_SLOTS];
@@ -57,6 +76,11 @@ typedef struct IgbTxQueue {
     bool drop;                  /* current frame is bad: discard at EOP */
     bool legacy;                /* current frame uses legacy descriptors */
     uint32_t frame_head;        /* descriptor the current frame began at */
+    /* the frame's buffers, mapped; given to pkt only when it has offloads */
+    struct iovec frags[IGB_TX_MAX_FRAGS];
+    int nfrags;
+    size_t total;               /* bytes in frags */
+    bool pkt_used;
 
     /* rate limiter (RTTBCNRC): byte credit and when it was last topped up */
     int64_t credit;
@@ -114,6 +138,7 @@ struct IgbCore {
     uint32_t systimh_latch;
 
     IgbTxQueue txq[IGB_NUM_QUEUES];
+    IgbRing txr[IGB_NUM_QUEUES], rxr[IGB_NUM_QUEUES];  /* not migrated */
     uint8_t rx_buf[IGB_RX_BUF_SIZE];    /* scratch: the frame being received */
     uint8_t rx_out[IGB_RX_BUF_SIZE];    /* scratch: one queue's copy of it */
     struct NetRxPkt *rx_pkt;            /* scratch: header parsing for RSS */
@@ -125,6 +150,7 @@ struct IgbCore {
     PCIDevice *fn[IGB_MAX_FNS]; /* fn[0] is the PF; VFs when realized */
     NICState *nic;
     bool has_vnet;
+    uint32_t rar_av;            /* bit per RAR entry with RAH.AV (from mac) */
     /* what LOG_UNIMP has said once (not migrated: only a log) */
     uint32_t unimp_said;
     unsigned long unimp_regs[BITS_TO_LONGS(IGB_MMIO_SIZE / 4)];
@@ -132,6 +158,24 @@ struct IgbCore {
     uint16_t subsys_ven;
     uint16_t subsys;
 };
+
+void igb_ring_use(IgbRing *r, PCIDevice *dev, dma_addr_t base, hwaddr len);
+void igb_ring_drop(IgbRing *r);
+MemTxResult igb_ring_read(IgbRing *r, hwaddr off, void *buf, hwaddr n);
+void igb_ring_write(IgbRing *r, hwaddr off, const void *buf, hwaddr n);
+
+/*
+ * The Internet checksum's partial sum of @len bytes (big-endian 16-bit
+ * words, an odd last byte as the high half), for net_checksum_finish():
+ * what net_checksum_add() computes, eight bytes at a time.
+ */
+uint32_t igb_csum(const uint8_t *p, size_t len);
+
+/* RAL of receive address entry @i (RAH follows it) */
+static inline uint32_t igb_rar_offset(int i)
+{
+    return i < 16 ? IGB_RA + 8 * i : IGB_RA2 + 8 * (i - 16);
+}
 
 /* igb_core.c: life cycle and register access */
 void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,

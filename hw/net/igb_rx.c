@@ -16,11 +16,13 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/rcu.h"
 #include "qemu/log.h"
 #include "qemu/iov.h"
 #include "hw/pci/pci_device.h"
 #include "net/net.h"
 #include "net/eth.h"
+#include "net/checksum.h"
 #include "system/dma.h"
 #include "net_rx_pkt.h"
 #include "igb_core.h"
@@ -91,11 +93,11 @@ static int igb_rx_rar_pools(IgbCore *core, const uint8_t *da)
     uint32_t hi = lduw_le_p(da + 4);
     int pools = -1;
 
-    for (int i = 0; i < IGB_NUM_RAR; i++) {
-        uint32_t off = i < 16 ? IGB_RA + 8 * i : IGB_RA2 + 8 * (i - 16);
+    for (uint32_t av = core->rar_av; av; av &= av - 1) {
+        uint32_t off = igb_rar_offset(ctz32(av));
         uint32_t rah = core->mac[R(off) + 1];
 
-        if ((rah & IGB_RAH_AV) && !(rah & IGB_RAH_ASEL_MASK) &&
+        if (!(rah & IGB_RAH_ASEL_MASK) &&
             core->mac[R(off)] == lo && (rah & 0xFFFF) == hi) {
             pools = MAX(pools, 0) | ((rah >> IGB_RAH_POOL_SHIFT) & 0xFF);
         }
@@ -226,6 +228,7 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
     uint32_t n, avail, need, rdmts, free_after;
     size_t done = 0, hlen = 0;      /* hlen: bytes for the header buffer */
     bool sph = false, first = true;
+    IgbRing *ring;
 
     if (!(core->mac[R(IGB_RXDCTL(q))] & IGB_QDCTL_ENABLE)) {
         return IGB_RX_DROPPED;
@@ -279,17 +282,20 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
         return IGB_RX_DROPPED;
     }
 
+    RCU_READ_LOCK_GUARD();
+    ring = &core->rxr[q];
+    igb_ring_use(ring, dev, base, rdlen);
     while (first || done < len) {
-        dma_addr_t da = base + (uint64_t)head * 16;
+        hwaddr da = (hwaddr)head * 16;
         uint8_t desc[16];
         uint64_t addr;
         uint32_t hchunk = first ? hlen : 0;
         uint32_t chunk = MIN(bsize, len - done - hchunk);
         bool eop = done + hchunk + chunk == len;
 
-        if (pci_dma_read(dev, da, desc, sizeof(desc)) != MEMTX_OK) {
+        if (igb_ring_read(ring, da, desc, sizeof(desc)) != MEMTX_OK) {
             qemu_log_mask(LOG_GUEST_ERROR, "igb: RX queue %d: descriptor at"
-                          " 0x%" PRIx64 " unreadable\n", q, (uint64_t)da);
+                          " 0x%" PRIx64 " unreadable\n", q, base + da);
         }
         if (hchunk) {
             uint64_t haddr = ldq_le_p(desc + 8);
@@ -344,11 +350,15 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
             desc[13] = eop ? meta->csum_err : 0;
             stw_le_p(desc + 14, eop && meta->vp ? meta->vlan : 0);
         }
-        /* write-back without the buffer address words, as the hardware */
-        pci_dma_write(dev, da + 8, desc + 8, 8);
+        /*
+         * Write-back (legacy: without the buffer address): the status
+         * with DD last, so that a driver polling DD sees the rest.
+         */
         if (adv) {
-            pci_dma_write(dev, da, desc, 8);
+            igb_ring_write(ring, da, desc, 8);
+            smp_wmb();  /* dwords 0-1 before the DD bit the driver polls */
         }
+        igb_ring_write(ring, da + 8, desc + 8, 8);
         trace_igb_rx_desc(q, head, chunk, eop);
         done += chunk;
         head = (head + 1) % n;
@@ -524,6 +534,56 @@ static uint8_t igb_rx_reta(IgbCore *core, uint32_t hash)
 }
 
 /*
+ * TCP and UDP checksums over IPv4, or IPv6 without extension headers,
+ * checked here (net_rx_pkt's checksum goes byte by byte): 1 valid, 0 not,
+ * IGB_CSUM_NONE nothing to check (IPv4 fragment, UDP without a checksum),
+ * IGB_CSUM_OTHER for net_rx_pkt to do (SCTP, IPv6 options, odd lengths).
+ */
+#define IGB_CSUM_NONE   (-1)
+#define IGB_CSUM_OTHER  (-2)
+
+static int igb_rx_l4_csum(IgbCore *core, const uint8_t *buf, size_t len,
+                          bool v4, EthL4HdrProto l4)
+{
+    size_t l3 = eth_get_l2_hdr_length(buf);
+    size_t l4off = net_rx_pkt_get_l4_hdr_offset(core->rx_pkt);
+    const uint8_t *ip = buf + l3, *th = buf + l4off;
+    bool udp = l4 == ETH_L4_HDR_PROTO_UDP;
+    uint32_t csl, sum;
+    uint16_t c;
+
+    if ((!udp && l4 != ETH_L4_HDR_PROTO_TCP) || l4off + 20 > len ||
+        l3 + 40 > len) {
+        return IGB_CSUM_OTHER;
+    }
+    if (v4) {
+        if ((ip[0] >> 4) != 4 || l3 + (ip[0] & 0xF) * 4 != l4off) {
+            return IGB_CSUM_OTHER;
+        }
+        if (lduw_be_p(ip + 6) & 0x3FFF) {
+            return IGB_CSUM_NONE;
+        }
+        csl = udp ? lduw_be_p(th + 4) : lduw_be_p(ip + 2) - (ip[0] & 0xF) * 4;
+        sum = igb_csum(ip + 12, 8);
+    } else {
+        if ((ip[0] >> 4) != 6 || l4off - l3 != 40) {
+            return IGB_CSUM_OTHER;
+        }
+        csl = udp ? lduw_be_p(th + 4) : lduw_be_p(ip + 4);
+        sum = igb_csum(ip + 8, 32);
+    }
+    if (udp && !lduw_be_p(th + 6)) {
+        return IGB_CSUM_NONE;
+    }
+    if (csl < (udp ? 8 : 20) || l4off + csl > len) {
+        return IGB_CSUM_OTHER;
+    }
+    sum += (udp ? IP_PROTO_UDP : IP_PROTO_TCP) + csl + igb_csum(th, csl);
+    c = net_checksum_finish(sum);
+    return !c || c == 0xFFFF;
+}
+
+/*
  * Packet type (advanced descriptors) and receive checksum offload: parse
  * the frame once, report IPv4/IPv6 and TCP/UDP/SCTP, and the IP and L4
  * checksum results the RXCSUM enables ask for.
@@ -561,12 +621,19 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
         meta->csum_sta |= IGB_RXD_STAT_IPCS;
         meta->csum_err |= valid ? 0 : IGB_RXD_ERR_IPE;
     }
-    if (((l4 == ETH_L4_HDR_PROTO_SCTP) ? (rxcsum & IGB_RXCSUM_CRCOFL) :
-                                         (rxcsum & IGB_RXCSUM_TUOFL)) &&
-        net_rx_pkt_validate_l4_csum(core->rx_pkt, &valid)) {
-        meta->csum_sta |= l4 == ETH_L4_HDR_PROTO_UDP ? IGB_RXD_STAT_UDPCS :
-                                                       IGB_RXD_STAT_TCPCS;
-        meta->csum_err |= valid ? 0 : IGB_RXD_ERR_TCPE;
+    if ((l4 == ETH_L4_HDR_PROTO_SCTP) ? (rxcsum & IGB_RXCSUM_CRCOFL) :
+                                        (rxcsum & IGB_RXCSUM_TUOFL)) {
+        int r = igb_rx_l4_csum(core, buf, len, v4, l4);
+
+        if (r == IGB_CSUM_OTHER) {
+            r = net_rx_pkt_validate_l4_csum(core->rx_pkt, &valid) ?
+                valid : IGB_CSUM_NONE;
+        }
+        if (r != IGB_CSUM_NONE) {
+            meta->csum_sta |= l4 == ETH_L4_HDR_PROTO_UDP ?
+                              IGB_RXD_STAT_UDPCS : IGB_RXD_STAT_TCPCS;
+            meta->csum_err |= r ? 0 : IGB_RXD_ERR_TCPE;
+        }
     }
 }
 
@@ -738,7 +805,7 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
                        int src)
 {
     size_t total = iov_size(iov, iovcnt);
-    uint8_t *buf = core->rx_buf;
+    const uint8_t *buf = core->rx_buf;
     uint32_t rctl = core->mac[R(IGB_RCTL)];
     uint32_t mode = core->mac[R(IGB_MRQC)] & IGB_MRQC_MODE_MASK;
     bool vmdq = igb_vmdq_enabled(core);
@@ -761,7 +828,12 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
         igb_stat_inc(core, IGB_ROC, 1);
         return total;
     }
-    len = iov_to_buf(iov, iovcnt, 0, buf, total);
+    if (iovcnt == 1 && total >= IGB_MIN_FRAME) {
+        buf = iov->iov_base;    /* one piece, long enough: no copy */
+        len = total;
+    } else {
+        len = iov_to_buf(iov, iovcnt, 0, core->rx_buf, total);
+    }
     if (len < ETH_HLEN) {
         trace_igb_rx_drop(total, src, "shorter than an Ethernet header");
         igb_stat_inc(core, IGB_RUC, 1);
@@ -769,7 +841,7 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     }
     if (len < IGB_MIN_FRAME) {
         /* what arrives on the wire is padded to the minimum frame size */
-        memset(buf + len, 0, IGB_MIN_FRAME - len);
+        memset(core->rx_buf + len, 0, IGB_MIN_FRAME - len);
         len = IGB_MIN_FRAME;
     }
     tagged = igb_rx_vlan_tagged(core, buf, len);
@@ -826,7 +898,7 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
         int p = ctz32(pools);
         uint32_t vmolr = core->mac[R(IGB_VMOLR(p))];
         int q;
-        uint8_t *out = buf;
+        const uint8_t *out = buf;
         size_t olen = len;
         bool strip;
         IgbRxResult r;
@@ -857,20 +929,22 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
         meta.vlan = tagged ? igb_rx_vlan_tci(core, buf) : 0;
         if (meta.vp || !(rctl & IGB_RCTL_SECRC)) {
             /* this pool's copy differs from the frame (buf stays intact) */
-            out = core->rx_out;
+            uint8_t *copy = core->rx_out;
+
             if (meta.vp) {
                 size_t off = igb_rx_vlan_off(core);
 
-                memcpy(out, buf, off);
-                memcpy(out + off, buf + off + 4, len - off - 4);
+                memcpy(copy, buf, off);
+                memcpy(copy + off, buf + off + 4, len - off - 4);
                 olen = len - 4;
             } else {
-                memcpy(out, buf, len);
+                memcpy(copy, buf, len);
             }
             if (!(rctl & IGB_RCTL_SECRC)) {
-                stl_le_p(out + olen, ~net_crc32_le(out, olen));
+                stl_le_p(copy + olen, ~net_crc32_le(copy, olen));
                 olen += ETH_FCS_LEN;
             }
+            out = copy;
         }
 
         r = igb_rx_to_queue(core, q, out, olen, &meta,
@@ -1013,8 +1087,13 @@ ssize_t igb_rx_receive_iov(IgbCore *core, const struct iovec *iov, int iovcnt)
     if (total < vnet) {
         return total;
     }
-    cnt = iov_copy(frame, ARRAY_SIZE(frame), iov, iovcnt, vnet, total - vnet);
-    if (igb_rx_deliver(core, frame, cnt, IGB_RX_SRC_WIRE) == 0) {
+    if (vnet) {
+        cnt = iov_copy(frame, ARRAY_SIZE(frame), iov, iovcnt, vnet,
+                       total - vnet);
+        iov = frame;
+        iovcnt = cnt;
+    }
+    if (igb_rx_deliver(core, iov, iovcnt, IGB_RX_SRC_WIRE) == 0) {
         return 0;
     }
     return total;

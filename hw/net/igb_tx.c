@@ -15,6 +15,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/rcu.h"
 #include "qemu/log.h"
 #include "qemu/iov.h"
 #include "hw/pci/pci_device.h"
@@ -290,13 +291,13 @@ static void igb_tx_segment(IgbTxSend *s, uint8_t *frame, size_t len,
             stw_be_p(l3 + 4, ip_id + off / mss);
             stw_be_p(l3 + 10, 0);
             stw_be_p(l3 + 10, net_checksum_finish(
-                     net_checksum_add((l3[0] & 0xF) * 4, l3)));
+                     igb_csum(l3, (l3[0] & 0xF) * 4)));
         }
         if (udp) {
             stw_be_p(l4 + 4, l4len);
             stw_be_p(l4 + 6, 0);
             sum = igb_pseudo_sum(l3, v6, IP_PROTO_UDP, l4len) +
-                  net_checksum_add(l4len, l4);
+                  igb_csum(l4, l4len);
             stw_be_p(l4 + 6, net_checksum_finish_nozero(sum));
         } else {
             stl_be_p(l4 + 4, seq + off);
@@ -304,7 +305,7 @@ static void igb_tx_segment(IgbTxSend *s, uint8_t *frame, size_t len,
                                (off ? TH_CWR : 0));
             stw_be_p(l4 + 16, 0);
             sum = igb_pseudo_sum(l3, v6, IP_PROTO_TCP, l4len) +
-                  net_checksum_add(l4len, l4);
+                  igb_csum(l4, l4len);
             stw_be_p(l4 + 16, net_checksum_finish(sum));
         }
         igb_tx_out(s, &iov, 1);
@@ -342,7 +343,7 @@ static void igb_tx_emit(void *opaque, const struct iovec *iov, int iovcnt,
         struct iovec one = { .iov_base = lin, .iov_len = len };
 
         if (s->css < len && s->cso + 2 <= len) {
-            uint32_t sum = net_checksum_add(len - s->css, lin + s->css);
+            uint32_t sum = igb_csum(lin + s->css, len - s->css);
             stw_be_p(lin + s->cso, net_checksum_finish_nozero(sum));
         } else {
             qemu_log_mask(LOG_GUEST_ERROR,
@@ -379,16 +380,29 @@ static void igb_tx_emit(void *opaque, const struct iovec *iov, int iovcnt,
     }
 }
 
+static void igb_tx_no_free(void *opaque, void *base, size_t len)
+{
+    /* the buffers are ours to unmap */
+}
+
 static void igb_tx_frame_done(IgbCore *core, int q)
 {
     IgbTxQueue *txq = &core->txq[q];
+    PCIDevice *dev = igb_queue_owner(core, q);
 
     if (core->rttbcnrc[q] & IGB_RTTBCNRC_RS_ENA) {
-        txq->credit -= net_tx_pkt_get_total_len(txq->pkt) + ETH_FCS_LEN;
+        txq->credit -= txq->total + ETH_FCS_LEN;
     }
-
-    net_tx_pkt_reset(txq->pkt, net_tx_pkt_unmap_frag_pci,
-                     igb_queue_owner(core, q));
+    if (txq->pkt_used) {
+        net_tx_pkt_reset(txq->pkt, igb_tx_no_free, NULL);
+        txq->pkt_used = false;
+    }
+    for (int i = 0; i < txq->nfrags; i++) {
+        pci_dma_unmap(dev, txq->frags[i].iov_base, txq->frags[i].iov_len,
+                      DMA_DIRECTION_TO_DEVICE, 0);
+    }
+    txq->nfrags = 0;
+    txq->total = 0;
     txq->in_frame = false;
     txq->drop = false;
 }
@@ -407,16 +421,11 @@ static void igb_tx_send_frame(IgbCore *core, int q)
 
     s.loopback = igb_tx_loopback(core);
     s.pool = igb_vmdq_enabled(core) ? q % IGB_NUM_POOLS : -1;
-    if (txq->drop || !net_tx_pkt_has_fragments(pkt)) {
+    if (txq->drop || !txq->nfrags) {
         return;
     }
     if (!s.loopback && !link && s.pool < 0) {
         return;     /* no link: the frame is lost, as on the wire */
-    }
-    if (!net_tx_pkt_parse(pkt)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "igb: TX queue %d: unparsable frame\n",
-                      q);
-        return;
     }
 
     /*
@@ -448,6 +457,30 @@ static void igb_tx_send_frame(IgbCore *core, int q)
         vlan = -1;
     } else if (vmvir & IGB_VMVIR_DEFAULT) {
         vlan = vmvir & IGB_VMVIR_VID_MASK;
+    }
+
+    /* nothing for the NIC to change: the buffers go out as they are */
+    if (vlan < 0 &&
+        (txq->legacy ? !(txq->first_cmd & IGB_TXD_CMD_IC)
+                     : !(txq->first_cmd & IGB_ADVTXD_DCMD_TSE) &&
+                       !(txq->first_olinfo & (IGB_ADVTXD_POPTS_TXSM |
+                                              IGB_ADVTXD_POPTS_IXSM)))) {
+        if (!txq->legacy && (txq->first_cmd & IGB_ADVTXD_MAC_TSTAMP)) {
+            igb_ptp_stamp(core, true);
+        }
+        igb_tx_out(&s, txq->frags, txq->nfrags);
+        return;
+    }
+
+    txq->pkt_used = true;
+    for (int i = 0; i < txq->nfrags; i++) {
+        net_tx_pkt_add_raw_fragment(pkt, txq->frags[i].iov_base,
+                                    txq->frags[i].iov_len);
+    }
+    if (!net_tx_pkt_parse(pkt)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "igb: TX queue %d: unparsable frame\n",
+                      q);
+        return;
     }
     if (vlan >= 0) {
         net_tx_pkt_setup_vlan_header_ex(pkt, vlan, vet);
@@ -533,19 +566,37 @@ static void igb_tx_data(IgbCore *core, int q, uint64_t addr, uint32_t len,
     IgbTxQueue *txq = &core->txq[q];
 
     if (len && !txq->drop) {
-        if (net_tx_pkt_get_total_len(txq->pkt) + len > 0x40000) {
+        PCIDevice *dev = igb_queue_owner(core, q);
+        dma_addr_t mapped = len;
+        void *base = NULL;
+
+        if (txq->total + len > 0x40000) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "igb: TX queue %d: frame over 256 KiB, dropped\n",
                           q);
             txq->drop = true;
-        } else if (!net_tx_pkt_add_raw_fragment_pci(txq->pkt,
-                                                    igb_queue_owner(core, q),
-                                                    addr, len)) {
-            qemu_log_mask(LOG_GUEST_ERROR,
-                          "igb: TX queue %d: buffer 0x%" PRIx64 "+%u not"
-                          " mappable or too many fragments, frame dropped\n",
-                          q, addr, len);
-            txq->drop = true;
+        } else {
+            if (txq->nfrags < IGB_TX_MAX_FRAGS) {
+                base = pci_dma_map(dev, addr, &mapped,
+                                   DMA_DIRECTION_TO_DEVICE);
+            }
+            if (base && mapped != len) {
+                pci_dma_unmap(dev, base, mapped, DMA_DIRECTION_TO_DEVICE, 0);
+                base = NULL;
+            }
+            if (!base) {
+                qemu_log_mask(LOG_GUEST_ERROR,
+                              "igb: TX queue %d: buffer 0x%" PRIx64 "+%u not"
+                              " mappable or too many fragments, frame"
+                              " dropped\n", q, addr, len);
+                txq->drop = true;
+            }
+        }
+        if (base) {
+            txq->frags[txq->nfrags].iov_base = base;
+            txq->frags[txq->nfrags].iov_len = len;
+            txq->nfrags++;
+            txq->total += len;
         }
     }
     if (eop) {
@@ -682,6 +733,7 @@ void igb_tx_kick(IgbCore *core, int q)
     uint32_t tail = core->mac[R(IGB_TDT(q))];
     uint32_t n, budget;
     bool wrote_back = false;
+    IgbRing *ring;
 
     int vfn = igb_queue_pool_vf(core, q);
 
@@ -706,20 +758,23 @@ void igb_tx_kick(IgbCore *core, int q)
         return;
     }
 
+    RCU_READ_LOCK_GUARD();
+    ring = &core->txr[q];
+    igb_ring_use(ring, dev, base, len);
+
     /* at most one lap: descriptors added meanwhile wait for the next kick */
     for (budget = n; head != tail && budget; budget--) {
         uint8_t raw[16];
         IgbTxDesc d;
-        dma_addr_t da = base + (uint64_t)head * 16;
 
         if (!core->txq[q].in_frame && !igb_tx_rate_ok(core, q)) {
             break;
         }
 
-        if (pci_dma_read(dev, da, raw, sizeof(raw)) != MEMTX_OK) {
+        if (igb_ring_read(ring, head * 16, raw, sizeof(raw)) != MEMTX_OK) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "igb: TX queue %d: descriptor at 0x%" PRIx64
-                          " unreadable\n", q, (uint64_t)da);
+                          " unreadable\n", q, base + (uint64_t)head * 16);
             break;
         }
         d.addr = ldq_le_p(raw);
@@ -738,7 +793,7 @@ void igb_tx_kick(IgbCore *core, int q)
         if (igb_tx_desc(core, q, &d) ||
             (core->mac[R(IGB_TXDCTL(q))] & IGB_TXDCTL_WTHRESH_MASK)) {
             uint32_t sta = cpu_to_le32(d.sta | IGB_TXD_STA_DD);
-            pci_dma_write(dev, da + 12, &sta, sizeof(sta));
+            igb_ring_write(ring, head * 16 + 12, &sta, sizeof(sta));
             wrote_back = true;
         }
         head = (head + 1) % n;
