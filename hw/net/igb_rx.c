@@ -616,8 +616,15 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
 
     meta->csum_sta = 0;
     meta->csum_err = 0;
-    if ((rxcsum & IGB_RXCSUM_IPOFL) &&
-        net_rx_pkt_validate_l3_csum(core->rx_pkt, &valid)) {
+    if ((rxcsum & IGB_RXCSUM_IPOFL) && v4) {
+        size_t l3 = eth_get_l2_hdr_length(buf);
+        size_t l4off = net_rx_pkt_get_l4_hdr_offset(core->rx_pkt);
+
+        if (l4off > l3 && l4off <= len) {
+            valid = !net_checksum_finish(igb_csum(buf + l3, l4off - l3));
+        } else {
+            net_rx_pkt_validate_l3_csum(core->rx_pkt, &valid);
+        }
         meta->csum_sta |= IGB_RXD_STAT_IPCS;
         meta->csum_err |= valid ? 0 : IGB_RXD_ERR_IPE;
     }
@@ -625,9 +632,11 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
                                         (rxcsum & IGB_RXCSUM_TUOFL)) {
         int r = igb_rx_l4_csum(core, buf, len, v4, l4);
 
-        if (r == IGB_CSUM_OTHER) {
+        if (r == IGB_CSUM_OTHER && l4 != ETH_L4_HDR_PROTO_INVALID) {
             r = net_rx_pkt_validate_l4_csum(core->rx_pkt, &valid) ?
                 valid : IGB_CSUM_NONE;
+        } else if (r == IGB_CSUM_OTHER) {
+            r = IGB_CSUM_NONE;      /* no TCP, UDP or SCTP header */
         }
         if (r != IGB_CSUM_NONE) {
             meta->csum_sta |= l4 == ETH_L4_HDR_PROTO_UDP ?
