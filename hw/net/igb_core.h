@@ -244,6 +244,9 @@ ssize_t igb_rx_receive_iov(IgbCore *core, const struct iovec *iov, int iovcnt);
 /* for the wire: bytes consumed or 0 to hold; otherwise queues reached */
 ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
                        int src);
+/* would a pool other than @src_pool take a frame to @dst (VLAN or -1) */
+bool igb_rx_switch_takes(IgbCore *core, const uint8_t *dst, int vlan,
+                         int src_pool);
 void igb_rx_init(IgbCore *core);
 void igb_rx_uninit(IgbCore *core);
 void igb_rx_kick(IgbCore *core);

@@ -794,6 +794,12 @@ static void igb_rx_ptp_source(IgbCore *core, const uint8_t *buf, size_t len,
     core->mac[R(IGB_RXSATRH)] = hi;
 }
 
+bool igb_rx_switch_takes(IgbCore *core, const uint8_t *dst, int vlan,
+                         int src_pool)
+{
+    return igb_rx_pools(core, dst, vlan >= 0, vlan & 0xFFF, src_pool) != 0;
+}
+
 static void igb_rx_pool_count(IgbCore *core, int pool, const uint8_t *buf,
                               size_t wire, bool switched)
 {

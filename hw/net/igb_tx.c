@@ -37,6 +37,7 @@ typedef struct IgbTxSend {
     bool loopback;
     bool legacy_csum;
     bool segment;       /* TSO done here rather than by the backend */
+    bool wire_only;     /* a pool's frame no other pool takes */
     uint8_t css;
     uint8_t cso;
 } IgbTxSend;
@@ -143,19 +144,25 @@ static bool igb_tx_spoofed(IgbCore *core, int pool, const uint8_t *l2)
     return true;
 }
 
-static void igb_tx_pool_count(IgbCore *core, int pool, size_t wire,
-                              bool switched)
+/* @n frames of @wire bytes in all from @pool; @switched: kept inside */
+static void igb_tx_pool_count_n(IgbCore *core, int pool, unsigned n,
+                                size_t wire, bool switched)
 {
     uint32_t *base = &core->mac[R(IGB_PVF(pool, 0))];
 
-    base[R(IGB_PVFGPTC)]++;
+    base[R(IGB_PVFGPTC)] += n;
     base[R(IGB_PVFGOTC)] += wire;
     if (switched) {
-        base[R(IGB_PVFGPTLBC)]++;
+        base[R(IGB_PVFGPTLBC)] += n;
         base[R(IGB_PVFGOTLBC)] += wire;
     }
 }
 
+static void igb_tx_pool_count(IgbCore *core, int pool, size_t wire,
+                              bool switched)
+{
+    igb_tx_pool_count_n(core, pool, 1, wire, switched);
+}
 /*
  * One finished frame (every offload done): to loopback, to other pools
  * through the VMDq switch, and/or to the wire.  A unicast frame another
@@ -351,13 +358,28 @@ static void igb_tx_emit(void *opaque, const struct iovec *iov, int iovcnt,
                           " frame\n", s->queue, s->css, s->cso, len);
         }
         igb_tx_out(s, &one, 1);
-    } else if (core->has_vnet && !s->loopback && s->pool < 0) {
+    } else if (core->has_vnet && !s->loopback &&
+               (s->pool < 0 || s->wire_only)) {
         /* the backend does what the header asks (TSO, checksums) */
         unsigned segs = 1;
 
         if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE && vh.gso_size) {
             segs = MAX(1, DIV_ROUND_UP(len - MIN(len, vh.hdr_len),
                                        vh.gso_size));
+        }
+        if (s->pool >= 0) {
+            uint8_t l2[2 * ETH_ALEN + 4] = { 0 };
+
+            iov_to_buf(iov, iovcnt, 0, l2, sizeof(l2));
+            if (igb_tx_spoofed(core, s->pool, l2)) {
+                return;
+            }
+            igb_tx_pool_count_n(core, s->pool, segs,
+                                len + segs * ETH_FCS_LEN +
+                                (segs - 1) * vh.hdr_len, false);
+            if (qemu_get_queue(core->nic)->link_down) {
+                return;
+            }
         }
         igb_tx_count(core, iov, iovcnt, len, segs, vh.hdr_len);
         trace_igb_tx_frame(s->queue, len, segs, false);
@@ -405,6 +427,30 @@ static void igb_tx_frame_done(IgbCore *core, int q)
     txq->total = 0;
     txq->in_frame = false;
     txq->drop = false;
+}
+
+/*
+ * Would the VMDq switch (DTXSWC loopback) keep this pool's frame inside,
+ * wholly or as a copy: broadcast and multicast, or a unicast address
+ * another pool takes.  @vlan: the tag the NIC inserts, or -1.
+ */
+static bool igb_tx_switched(IgbCore *core, IgbTxSend *s, IgbTxQueue *txq,
+                            int vlan)
+{
+    uint8_t l2[2 * ETH_ALEN + 4] = { 0 };
+    uint16_t vet = core->mac[R(IGB_VET)] & 0xFFFF;
+
+    if (!(core->mac[R(IGB_DTXSWC)] & IGB_DTXSWC_LOOPBACK_EN)) {
+        return false;
+    }
+    iov_to_buf(txq->frags, txq->nfrags, 0, l2, sizeof(l2));
+    if (is_multicast_ether_addr(l2)) {
+        return true;
+    }
+    if (vlan < 0 && lduw_be_p(l2 + 12) == vet) {
+        vlan = lduw_be_p(l2 + 14);
+    }
+    return igb_rx_switch_takes(core, l2, vlan, s->pool);
 }
 
 /* EOP seen: apply the offloads the frame asked for and send it. */
@@ -535,7 +581,14 @@ static void igb_tx_send_frame(IgbCore *core, int q)
     if (net_tx_pkt_get_vhdr(pkt)->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
         uint8_t gso = net_tx_pkt_get_vhdr(pkt)->gso_type &
                       ~VIRTIO_NET_HDR_GSO_ECN;
-        s.segment = !core->has_vnet || s.loopback || s.pool >= 0 ||
+        /*
+         * A pool's frame for the wire only (unicast that no other pool
+         * takes) can go to the backend whole, as the PF's frames do.
+         */
+        s.wire_only = s.pool >= 0 && core->has_vnet && !s.loopback &&
+                      !igb_tx_switched(core, &s, txq, vlan);
+        s.segment = !core->has_vnet || s.loopback ||
+                    (s.pool >= 0 && !s.wire_only) ||
                     gso == VIRTIO_NET_HDR_GSO_UDP ||
                     net_tx_pkt_get_total_len(pkt) > ETH_MAX_IP_DGRAM_LEN;
         if (!s.segment) {
@@ -553,7 +606,8 @@ static void igb_tx_send_frame(IgbCore *core, int q)
     }
     if (!net_tx_pkt_send_custom(pkt, s.segment ||
                                 (core->has_vnet && !s.loopback &&
-                                 s.pool < 0 && !s.legacy_csum),
+                                 (s.pool < 0 || s.wire_only) &&
+                                 !s.legacy_csum),
                                 igb_tx_emit, &s)) {
         qemu_log_mask(LOG_GUEST_ERROR, "igb: TX queue %d: frame not sent\n",
                       q);

@@ -5527,11 +5527,12 @@ static void vnet_check_wire(GPtrArray *wire)
     g_assert_cmpuint(off6, ==, VNET_TSO6_PAYLOAD);
 }
 
-static void vnet_tap_child(void)
+/*
+ * A network namespace of our own: bridge br0 with veth0 (offloads off, so
+ * the kernel segments and checksums what leaves through it) to veth1.
+ */
+static void vnet_netns(void)
 {
-    g_autoptr(GPtrArray) sw_wire = NULL, sw_tap = NULL;
-    g_autoptr(GPtrArray) vh_wire = NULL, vh_tap = NULL;
-
     g_assert_cmpint(unshare(CLONE_NEWNET), ==, 0);
     sh("echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;"
        "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6;"
@@ -5541,6 +5542,47 @@ static void vnet_tap_child(void)
        "ip link set veth0 master br0;"
        "ethtool -K veth0 tx off tso off gso off >/dev/null;"
        "ip link set br0 up; ip link set veth0 up; ip link set veth1 up");
+}
+
+static bool vnet_possible(void)
+{
+    g_autofree char *ip = g_find_program_in_path("ip");
+    g_autofree char *ethtool = g_find_program_in_path("ethtool");
+
+    if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) || !ip ||
+        !ethtool || !qtest_has_machine("q35") || !qtest_has_device("igb")) {
+        g_test_skip("needs root, /dev/net/tun, ip, ethtool, q35 and igb");
+        return false;
+    }
+    return true;
+}
+
+/* Run @fn in a child process (its network namespace dies with it) */
+static void vnet_fork(void (*fn)(void))
+{
+    int status;
+    pid_t pid;
+
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        fn();
+        fflush(stdout);
+        _exit(0);
+    }
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+static void vnet_tap_child(void)
+{
+    g_autoptr(GPtrArray) sw_wire = NULL, sw_tap = NULL;
+    g_autoptr(GPtrArray) vh_wire = NULL, vh_tap = NULL;
+
+    vnet_netns();
 
     /* without virtio-net headers the model segments and checksums */
     vnet_run(false, &sw_wire, &sw_tap);
@@ -5571,29 +5613,9 @@ static void vnet_tap_child(void)
 
 static void test_tx_vnet_tap(void)
 {
-    g_autofree char *ip = g_find_program_in_path("ip");
-    g_autofree char *ethtool = g_find_program_in_path("ethtool");
-    int status;
-    pid_t pid;
-
-    if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) || !ip ||
-        !ethtool || !qtest_has_machine("q35") || !qtest_has_device("igb")) {
-        g_test_skip("needs root, /dev/net/tun, ip, ethtool, q35 and igb");
-        return;
+    if (vnet_possible()) {
+        vnet_fork(vnet_tap_child);
     }
-    /* the child makes a network namespace of its own, which dies with it */
-    fflush(stdout);
-    fflush(stderr);
-    pid = fork();
-    g_assert_cmpint(pid, >=, 0);
-    if (pid == 0) {
-        vnet_tap_child();
-        fflush(stdout);
-        _exit(0);
-    }
-    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 }
 
 #endif /* CONFIG_LINUX */
@@ -5770,6 +5792,9 @@ static uint32_t sriov_vf_bar(Sriov *s, int bar, uint64_t addr)
  * the netdev is a socketpair whose other end is s->sv[0].  False if the
  * machine cannot run the test (it is skipped then).
  */
+/* another -netdev for sriov_start() (with id=QIGB_NETDEV_ID), or NULL */
+static const char *sriov_netdev;
+
 static bool sriov_start(Sriov *s, bool sock)
 {
     QPCIAddress pf = {
@@ -5786,7 +5811,9 @@ static bool sriov_start(Sriov *s, bool sock)
         g_test_skip("q35 or igb not available");
         return false;
     }
-    if (sock) {
+    if (sriov_netdev) {
+        netdev = g_strdup(sriov_netdev);
+    } else if (sock) {
         g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, s->sv), ==, 0);
         netdev = g_strdup_printf("socket,id=%s,fd=%d", QIGB_NETDEV_ID,
                                  s->sv[1]);
@@ -7559,6 +7586,81 @@ static void test_sriov_noisy_vf(void)
     pools_stop(&p);
 }
 
+#ifdef CONFIG_LINUX
+/*
+ * A VF's TSO frame for the wire only goes to a tap backend whole, with a
+ * virtio-net header, like the PF's (the VMDq switch takes nothing of it):
+ * one frame into the tap, and on the wire (segmented by the host kernel)
+ * the segments the 82576 would send.
+ */
+static void vnet_vf_child(void)
+{
+    const size_t payload = 8000, mss = 1448, hdr = L4_OFF + 20;
+    g_autofree uint8_t *f = g_malloc(hdr + payload);
+    g_autoptr(GPtrArray) wire = NULL, tap = NULL;
+    QIgb *vf;
+    QIgbRing *r;
+    Pools p;
+    size_t len, off, n;
+    uint32_t idx = 0;
+    int wfd, tfd;
+
+    vnet_netns();
+    sriov_netdev = "tap,id=" QIGB_NETDEV_ID ",ifname=igbtap0,script=no,"
+                   "downscript=no,vnet_hdr=on";
+    g_assert_true(pools_start(&p));
+    sh("ip link set igbtap0 master br0; ip link set igbtap0 up");
+    wfd = packet_sock("veth1");
+    tfd = packet_sock("igbtap0");
+
+    vf = &p.s.vf[0];
+    r = &p.vtx[0];
+    len = make_ipv4(f, 6, payload, 31);
+    memcpy(f, other_mac, 6);
+    stw_be_p(f + IP_OFF + 2, 0);
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
+    put_ctx(vf, r, IGB_TUCMD_L4T_TCP, mss << 16 | 20 << 8);
+    for (off = 0; off < len; off += n) {
+        n = MIN(r->buf_size, len - off);
+        idx = put_data(vf, r, f + off, n,
+                       IGB_ADVTXD_TSE |
+                       (off + n == len ? IGB_TXD_CMD_EOP | IGB_TXD_CMD_RS : 0),
+                       off ? 0 : (len - hdr) << IGB_ADVTXD_PAYLEN_SHIFT |
+                                 IGB_POPTS_IXSM | IGB_POPTS_TXSM);
+    }
+    qigb_tx_kick(vf, r);
+    g_assert_true(qigb_tx_wait_dd(vf, r, idx));
+
+    wire = capture(wfd, 16, 500);
+    tap = capture(tfd, 16, 500);
+    g_test_message("VF TSO: %u frame(s) into the tap, %u on the wire",
+                   tap->len, wire->len);
+    g_assert_cmpuint(tap->len, ==, 1);
+    g_assert_cmpuint(((GByteArray *)g_ptr_array_index(tap, 0))->len, ==,
+                     len);
+    g_assert_cmpuint(wire->len, ==, DIV_ROUND_UP(payload, mss));
+    for (unsigned i = 0; i < wire->len; i++) {
+        GByteArray *b = g_ptr_array_index(wire, i);
+        size_t seg = MIN(mss, payload - i * mss);
+
+        g_assert_cmpuint(b->len, ==, hdr + seg);
+        assert_ipv4_csums(b->data, b->len);
+        g_assert_cmpuint(ldl_be_p(b->data + L4_OFF + 4), ==, 1000 + i * mss);
+        g_assert_cmpmem(b->data + hdr, seg, f + hdr + i * mss, seg);
+    }
+    close(wfd);
+    close(tfd);
+    pools_stop(&p);
+}
+
+static void test_sriov_vnet_tap(void)
+{
+    if (vnet_possible()) {
+        vnet_fork(vnet_vf_child);
+    }
+}
+#endif
+
 /*
  * Migration with VFs enabled, to a file and into a second QEMU: PF and VF
  * registers (all but those whose reading changes them), PF and VF config
@@ -7915,6 +8017,9 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-migrate", test_sriov_migrate);
     qtest_add_func("igb/sriov-noisy-vf", test_sriov_noisy_vf);
     qtest_add_func("igb/sriov-vmvir", test_sriov_vmvir);
+#ifdef CONFIG_LINUX
+    qtest_add_func("igb/sriov-vnet-tap", test_sriov_vnet_tap);
+#endif
 #endif
 }
 
