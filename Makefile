@@ -2,8 +2,8 @@
 # Entry points: QEMU 10.0 with our igb, its tests and the demo guest.
 # Each target installs what it needs on first use (Debian 12, as root).
 
-.PHONY: all qemu check check-quick check-libvirt docs demo run patches clean distclean
-.PHONY: bench-device
+.PHONY: all qemu check check-quick check-libvirt check-dpdk docs demo run patches clean distclean
+.PHONY: bench-device bench-guest
 
 all: qemu
 
@@ -23,10 +23,22 @@ check-quick:
 bench-device:
 	scripts/igb/bench-device.sh
 
+# guest-level benchmark: iperf3 TCP between a TCG Linux guest and the host
+# over a TAP in a namespace of its own; ours (PF, VF), upstream's igb,
+# e1000e, virtio-net; 2 and 1 vCPUs; appends to tests/bench/results/guest.txt.
+# About 16 minutes; BENCH_ARGS=--quick: about 4.
+bench-guest:
+	scripts/igb/bench-guest.sh $(BENCH_ARGS)
+
 # igb under libvirt 11 (installed from bookworm-backports; a private
 # libvirtd): define, start, hot-plug, SR-IOV, shutdown; one guest boot
 check-libvirt: qemu
 	tests/libvirt/test-libvirt.sh
+
+# DPDK 22.11 (Debian's testpmd, igb and igbvf PMDs) in two guest boots
+# against an outside peer (tests/guest/dpdk-peer.py); about 3 minutes
+check-dpdk: qemu
+	tests/guest/test-dpdk.sh
 
 # QEMU's HTML manual with our igb.rst (Sphinx, warnings are errors)
 docs:

@@ -118,5 +118,7 @@ if [ "${IGB_SKIP_GUEST:-0}" != 1 ]; then
     # libvirt 11 with a domain on our QEMU (tests/libvirt/)
     guest_test ../libvirt/test-libvirt.sh "$IGB_CACHE/guest-libvirt.log"
     guest_test test-pxe.sh "$IGB_CACHE/guest-pxe.log"
+    # DPDK's testpmd on the PF and a VF (tests/guest/test-dpdk.sh)
+    guest_test test-dpdk.sh "$IGB_CACHE/guest-dpdk.log"
 fi
 finish

@@ -14,7 +14,10 @@
 #                            e1000 PMDs and the libraries they need (from
 #                            Debian's packages, unpacked, not installed),
 #                            and the vfio-pci and uio_pci_generic modules;
-#                            kept apart from the default image (test-dpdk.sh)
+#                            kept apart from the default image (test-dpdk.sh);
+#                            "bench": also iperf3 (the host's, with its
+#                            libraries) and the e1000e and virtio_net
+#                            modules (bench-guest.sh)
 # Prints two lines: the path of vmlinuz, then the path of the initrd.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,8 +29,11 @@ flock 8
 suite=${GUEST_KERNEL_SUITE:-bookworm}
 modules=${GUEST_MODULES:-igb igbvf 8021q macvlan button}
 variant=${GUEST_VARIANT:-}
+extra_bins=''
 case $variant in
     '') ;;
+    bench) modules="$modules e1000e virtio_net virtio_pci"
+           igb_need iperf3; extra_bins=/usr/bin/iperf3 ;;
     dpdk) modules="$modules vfio vfio-pci vfio_iommu_type1 uio uio_pci_generic" ;;
     *) die "unknown GUEST_VARIANT '$variant'" ;;
 esac
@@ -198,7 +204,7 @@ cp /bin/busybox "$root/bin/busybox"
 for a in $(/bin/busybox --list); do
     [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 done
-for b in /usr/sbin/ethtool /bin/ip /usr/sbin/ptp4l /usr/sbin/phc_ctl; do
+for b in /usr/sbin/ethtool /bin/ip /usr/sbin/ptp4l /usr/sbin/phc_ctl $extra_bins; do
     cp "$b" "$root/usr/sbin/"
     ldd "$b" | awk '/=>/ {print $3} $1 ~ /^\// {print $1}' | while read -r lib; do
         [ -f "$lib" ] || continue

@@ -16,7 +16,8 @@
 #       comes through the igb's option ROM (-n ",tftp=DIR,bootfile=F")
 # Env: QEMU (default build/qemu-system-x86_64), QEMU_FIRMWARE_ARGS (e.g.
 #      "-L /usr/share/qemu -L /usr/share/seabios -L /usr/lib/ipxe/qemu"),
-#      IGB_MAC (default 52:54:00:12:34:56).
+#      IGB_MAC (default 52:54:00:12:34:56), GUEST_VARIANT and the other
+#      settings of build-image.sh (which image: "dpdk" for test-dpdk.sh).
 # Exits with QEMU's status (0 after the guest powers off), 124 on timeout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,7 +37,7 @@ while getopts t:l:a:n:N:d:iP o; do
         d) devopts=$OPTARG ;;
         i) interactive=1 ;;
         P) pxe=1 ;;
-        *) sed -n '3,21s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        *) sed -n '3,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
