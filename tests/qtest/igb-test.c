@@ -7662,6 +7662,80 @@ static void test_sriov_vnet_tap(void)
 #endif
 
 /*
+ * Resets during traffic, with VFs enabled: a PF reset (CTRL.RST) while
+ * frames arrive, then system_reset.  The machine's reset turns SR-IOV
+ * off and the PF back to its reset values; the PF and re-enabled VFs then
+ * work as before, and nothing of the old rings is left.
+ */
+static void test_sriov_system_reset(void)
+{
+    Pools p;
+    QIgb *pf;
+    QIgbRing rx, tx;
+    uint8_t f[200];
+    int i;
+
+    if (!pools_start(&p)) {
+        pools_stop(&p);
+        return;
+    }
+    pf = &p.s.pf;
+    for (i = 0; i < 8; i++) {
+        make_frame(f, sizeof(f), i & 1 ? vf_macs[0] : igb_mac, 80 + i);
+        sock_send_frame(p.s.sv[0], f, sizeof(f));
+        if (i == 3) {
+            qigb_wr(pf, IGB_CTRL, qigb_rd(pf, IGB_CTRL) | IGB_CTRL_RST);
+        }
+    }
+    g_assert_true(qigb_wait_for(pf, sock_consumed, &p.s.sv[0]));
+    qigb_reset(pf);
+    igb_init(pf);
+    assert_alive(pf);
+
+    for (i = 0; i < 8; i++) {
+        make_frame(f, sizeof(f), i & 1 ? vf_macs[1] : igb_mac, 90 + i);
+        sock_send_frame(p.s.sv[0], f, sizeof(f));
+    }
+    qtest_qmp_assert_success(p.s.qts, "{ 'execute': 'system_reset' }");
+    g_assert_true(qigb_wait_for(pf, sock_consumed, &p.s.sv[0]));
+    settle(pf, 10);
+
+    /* firmware's work again: ECAM, BARs, command register */
+    qtest_outl(p.s.qts, 0xcf8, 0x80000000 | (Q35_PCIEXBAR + 4));
+    qtest_outl(p.s.qts, 0xcfc, 0);
+    qtest_outl(p.s.qts, 0xcf8, 0x80000000 | Q35_PCIEXBAR);
+    qtest_outl(p.s.qts, 0xcfc, (uint32_t)Q35_ECAM_BASE | 1);
+    g_assert_cmphex(ecam_rdw(p.s.qts, IGB_Q35_DEVFN,
+                             p.s.cap + PCI_SRIOV_CTRL) &
+                    PCI_SRIOV_CTRL_VFE, ==, 0);
+    g_assert_cmpuint(ecam_rdw(p.s.qts, IGB_Q35_DEVFN,
+                              p.s.cap + PCI_SRIOV_NUM_VF), ==, 0);
+    qpci_device_enable(&pf->pdev);
+    pf->mmio = qpci_iomap(&pf->pdev, 0, NULL);
+    g_assert_cmphex(qigb_rd(pf, IGB_RCTL), ==, 0);
+    g_assert_cmphex(qigb_rd(pf, IGB_RDBAL(0)), ==, 0);
+    g_assert_cmphex(qigb_rd(pf, IGB_TDLEN(0)), ==, 0);
+    igb_init(pf);
+
+    /* the PF sends and receives; VFs come back with clean windows */
+    qigb_ring_init(pf, &tx, false, 0, 8, 2048, false);
+    qigb_tx_start(pf, &tx);
+    qigb_ring_init(pf, &rx, true, 0, 8, 2048, true);
+    qigb_rx_start(pf, &rx, 0, 0);
+    qigb_rx_post(pf, &rx, 7);
+    tx_one(pf, &tx, p.s.sv[0], 300, 1, true);
+    rx_send_expect(pf, &rx, p.s.sv[0], bcast_mac, 300, 2);
+    g_assert_true(sriov_enable(&p.s));
+    for (i = 0; i < SRIOV_VFS; i++) {
+        g_assert_cmphex(qigb_rd(&p.s.vf[i], IGB_RDBAL(0)), ==, 0);
+        g_assert_cmphex(qigb_rd(&p.s.vf[i], IGB_TDBAL(0)), ==, 0);
+        g_assert_cmphex(qigb_rd(&p.s.vf[i], VF_STATUS) & IGB_STATUS_LU, ==,
+                        IGB_STATUS_LU);
+    }
+    pools_stop(&p);
+}
+
+/*
  * Migration with VFs enabled, to a file and into a second QEMU: PF and VF
  * registers (all but those whose reading changes them), PF and VF config
  * space and MSI-X tables arrive identical; a pending (masked) VF interrupt,
@@ -8017,6 +8091,7 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-migrate", test_sriov_migrate);
     qtest_add_func("igb/sriov-noisy-vf", test_sriov_noisy_vf);
     qtest_add_func("igb/sriov-vmvir", test_sriov_vmvir);
+    qtest_add_func("igb/sriov-system-reset", test_sriov_system_reset);
 #ifdef CONFIG_LINUX
     qtest_add_func("igb/sriov-vnet-tap", test_sriov_vnet_tap);
 #endif
