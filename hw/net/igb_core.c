@@ -1329,15 +1329,15 @@ static int igb_txq_partial_post_load(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_igb_txq_partial = {
     .name = "igb-txq/partial-frame",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .needed = igb_txq_partial_needed,
-    .post_load = igb_txq_partial_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_BOOL(in_frame, IgbTxQueue),
         VMSTATE_UINT32(frame_head, IgbTxQueue),
         VMSTATE_END_OF_LIST()
     },
+    .needed = igb_txq_partial_needed,
+    .post_load = igb_txq_partial_post_load,
+    .version_id = 1,
+    .minimum_version_id = 1,
 };
 
 /* A rate-limited queue: its byte credit and the wait for more */
@@ -1350,15 +1350,15 @@ static bool igb_txq_rate_needed(void *opaque)
 
 static const VMStateDescription vmstate_igb_txq_rate = {
     .name = "igb-txq/rate-limiter",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .needed = igb_txq_rate_needed,
     .fields = (const VMStateField[]) {
         VMSTATE_INT64(credit, IgbTxQueue),
         VMSTATE_INT64(credit_ns, IgbTxQueue),
         VMSTATE_TIMER_PTR(rl_timer, IgbTxQueue),
         VMSTATE_END_OF_LIST()
     },
+    .needed = igb_txq_rate_needed,
+    .version_id = 1,
+    .minimum_version_id = 1,
 };
 
 /* Context slots always; the rest in subsections, when there is any */
