@@ -74,7 +74,6 @@ import fcntl
 import glob
 import mmap
 import os
-import platform
 import random
 import shutil
 import signal
@@ -86,6 +85,8 @@ import tempfile
 import termios
 import threading
 import time
+
+import benchinfo
 
 # ---------------------------------------------------------------------------
 # 82576 registers (Intel 82576 datasheet; Linux igb/igbvf)
@@ -1258,26 +1259,6 @@ def run_model(model, binary, cases, mode, args, workdir, say):
 # ---------------------------------------------------------------------------
 # Report
 
-def machine():
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    try:
-        vg = subprocess.run(["valgrind", "--version"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL).stdout.decode().strip()
-    except OSError:
-        vg = "no valgrind"
-    return "%s, %d CPUs (%s), %s %s; %s, Python %s" % (
-        platform.node(), os.cpu_count(), cpu, platform.system(),
-        platform.release(), vg, platform.python_version())
-
-
 def _ok(v):
     return v is not None and v[0] != "fails"
 
@@ -1418,7 +1399,8 @@ def main():
 
     now = datetime.datetime.now().astimezone()
     head = ["igb device benchmark, %s" % now.strftime("%Y-%m-%d %H:%M %Z"),
-            "machine: " + machine()]
+            "machine: " + benchinfo.machine(
+                benchinfo.tool_version("valgrind", "--version"))]
     if args.label:
         head.append(args.label)
     head += ["instr/frame: QEMU's instructions (callgrind Ir) in the "

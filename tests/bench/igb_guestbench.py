@@ -41,7 +41,6 @@ import datetime
 import gzip
 import json
 import os
-import platform
 import re
 import selectors
 import signal
@@ -49,6 +48,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+import benchinfo
 
 HOST_ADDR, PF_ADDR, VF_ADDR = "10.76.0.1", "10.76.0.2", "10.76.0.3"
 MAC = "52:54:00:12:34:56"
@@ -533,25 +534,6 @@ def details(runs):
     return "\n".join(lines)
 
 
-def machine():
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    try:
-        ip3 = sh("iperf3", "--version", check=False).split("\n")[0].strip()
-    except OSError:
-        ip3 = "no iperf3"
-    return "%s, %d CPUs (%s), %s %s; %s, Python %s" % (
-        platform.node(), os.cpu_count(), cpu, platform.system(),
-        platform.release(), ip3, platform.python_version())
-
-
 def load():
     """The load average and the QEMU processes running that are not ours."""
     with open("/proc/loadavg") as f:
@@ -659,7 +641,8 @@ def main():
     fns = ["pf"] + (["vf"] if any(r["fn"] == "vf" for r in runs) else [])
     now = datetime.datetime.now().astimezone()
     head = ["igb guest benchmark, %s" % now.strftime("%Y-%m-%d %H:%M %Z"),
-            "machine: " + machine(),
+            "machine: " + benchinfo.machine(
+                benchinfo.tool_version("iperf3", "--version")),
             "load average %s at the start, %s at the end; %d other QEMU "
             "process(es) running at the start" % (la0, la1, nq0)]
     if args.label:
