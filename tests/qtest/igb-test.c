@@ -3771,17 +3771,19 @@ static void test_rx_pkt_type(void *obj, void *data, QGuestAllocator *alloc)
 
 #define STEER_QUEUES        4
 
-typedef struct SteerWait {
+/* Waiting for a frame on any of @n rings: which one (@q), and its info */
+typedef struct RingsWait {
     QIgbRing *r;
+    int n;
     QIgbRxInfo info;
     int q;
-} SteerWait;
+} RingsWait;
 
-static bool steer_rx_any(QIgb *d, void *opaque)
+static bool rings_rx_any(QIgb *d, void *opaque)
 {
-    SteerWait *w = opaque;
+    RingsWait *w = opaque;
 
-    for (w->q = 0; w->q < STEER_QUEUES; w->q++) {
+    for (w->q = 0; w->q < w->n; w->q++) {
         if (qigb_rx_poll(d, &w->r[w->q], &w->info)) {
             return true;
         }
@@ -3794,12 +3796,12 @@ static uint32_t steer_expect(QIgb *d, IgbEnv *env, QIgbRing *r,
                              const uint8_t *f, size_t len, int q)
 {
     g_autofree uint8_t *got = g_malloc(len);
-    SteerWait w = { .r = r };
+    RingsWait w = { .r = r, .n = STEER_QUEUES };
     QIgbRxInfo info;
     int i;
 
     sock_send_frame(env->sv[0], f, len);
-    g_assert_true(qigb_wait_for(d, steer_rx_any, &w));
+    g_assert_true(qigb_wait_for(d, rings_rx_any, &w));
     g_assert_cmpint(w.q, ==, q);
     g_assert_cmpuint(w.info.length, ==, len);
     qtest_memread(qigb_qts(d), w.info.buf, got, len);
@@ -6864,36 +6866,18 @@ static size_t rss_frame(uint8_t *f, uint8_t proto, uint32_t src, uint32_t dst,
     return len;
 }
 
-typedef struct RssWait {
-    QIgbRing *r;
-    QIgbRxInfo info;
-    int q;
-} RssWait;
-
-static bool rss_rx_any(QIgb *d, void *opaque)
-{
-    RssWait *w = opaque;
-
-    for (w->q = 0; w->q < RSS_QUEUES; w->q++) {
-        if (qigb_rx_poll(d, &w->r[w->q], &w->info)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* @f must land in queue @q with RSS type @type and (if typed) @hash */
 static void rss_expect(QIgb *d, IgbEnv *env, QIgbRing *r, const uint8_t *f,
                        size_t len, int q, uint8_t type, uint32_t hash)
 {
     g_autofree uint8_t *got = g_malloc(len);
-    RssWait w = { .r = r };
+    RingsWait w = { .r = r, .n = RSS_QUEUES };
     QIgbRxInfo info;
     uint32_t dw[2];
     int i;
 
     sock_send_frame(env->sv[0], f, len);
-    g_assert_true(qigb_wait_for(d, rss_rx_any, &w));
+    g_assert_true(qigb_wait_for(d, rings_rx_any, &w));
     g_assert_cmpint(w.q, ==, q);
     g_assert_cmpuint(w.info.length, ==, len);
     qtest_memread(qigb_qts(d), w.info.buf, got, len);
