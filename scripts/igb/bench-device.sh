@@ -18,20 +18,9 @@
 #   --frames, --batches, --no-wall, --no-callgrind, --keep-dumps DIR, ...)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/bench-common.sh"
 
-build=1
-results=$IGB_TOP/tests/bench/results/device.txt
-args=()
-while [ $# -gt 0 ]; do
-    case $1 in
-    --no-build) build=0 ;;
-    --build-only) build=2 ;;
-    --results) results=$2; shift ;;
-    --no-results) results= ;;
-    *) args+=("$1") ;;
-    esac
-    shift
-done
+igb_bench_args "$IGB_TOP/tests/bench/results/device.txt" "$@"
 
 command -v valgrind >/dev/null && command -v callgrind_control >/dev/null ||
     igb_need valgrind
@@ -73,35 +62,13 @@ if [ $build != 0 ]; then
     [ $build = 2 ] && exit 0
 fi
 
-ours_bin=$IGB_CACHE/build/qemu-system-x86_64
-up_bin=$IGB_CACHE/build-upstream/qemu-system-x86_64
-[ -x "$ours_bin" ] || die "no $ours_bin (run without --no-build)"
-[ -x "$up_bin" ] || die "no $up_bin (run without --no-build)"
-
-# Snapshots of both binaries: others may rebuild while we measure.
-snap=$(mktemp -d /tmp/igb-bench.XXXXXX)
-trap 'rm -rf "$snap"' EXIT
-cp "$ours_bin" "$snap/qemu-ours"
-cp "$up_bin" "$snap/qemu-upstream"
-
-# What was measured: the commit, whether hw/net/ differs from it (and a
-# hash of its content then), and a hash of our binary itself.
-commit=$(cd "$IGB_TOP" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ "$commit" != unknown ] &&
-   [ -n "$(cd "$IGB_TOP" && git status --porcelain -- hw/net 2>/dev/null)" ]; then
-    commit="$commit+dirty(hw/net $(cat "$IGB_TOP"/hw/net/* | sha256sum | cut -c1-10))"
-fi
-commit="$commit, binary $(sha256sum "$snap/qemu-ours" | cut -c1-10)"
-src=$IGB_CACHE/qemu-upstream       # a copy of the tree both are built from
-qver=$(cat "$src/VERSION" 2>/dev/null || echo unknown)
-deb=$(sed -n '1s/^qemu (\([^)]*\)).*/\1/p' "$src/debian/changelog" 2>/dev/null || true)
-[ -n "$deb" ] && qver="$qver (Debian $deb)"
+igb_bench_snapshot
 if [ "$(cat "$IGB_CACHE/build/.igb-conf" 2>/dev/null)" != \
      "$(cat "$IGB_CACHE/build-upstream/.igb-conf" 2>/dev/null)" ]; then
     log "warning: the two builds were configured with different flags"
 fi
 
 pyargs=(--ours "$snap/qemu-ours" --upstream "$snap/qemu-upstream"
-        --label "QEMU $qver, igb commit $commit")
+        --label "$label")
 [ -n "$results" ] && pyargs+=(--results "$results")
 python3 "$IGB_TOP/tests/bench/igb_devbench.py" "${pyargs[@]}" "${args[@]}"

@@ -26,19 +26,9 @@
 # Console logs of the guests: $IGB_CACHE/guest/logs/bench-guest-*.log
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/bench-common.sh"
 
-build=1
-results=$IGB_TOP/tests/bench/results/guest.txt
-args=()
-while [ $# -gt 0 ]; do
-    case $1 in
-    --no-build) build=0 ;;
-    --results) results=$2; shift ;;
-    --no-results) results= ;;
-    *) args+=("$1") ;;
-    esac
-    shift
-done
+igb_bench_args "$IGB_TOP/tests/bench/results/guest.txt" "$@"
 [ "$(id -u)" = 0 ] || die "bench-guest.sh needs root (network namespace, TAP)"
 
 igb_need iperf3 ethtool iproute2
@@ -46,37 +36,16 @@ if [ $build != 0 ]; then
     # ours (build.sh) and upstream's igb, same tree and flags
     "$IGB_TOP/scripts/igb/bench-device.sh" --build-only
 fi
-ours_bin=$IGB_CACHE/build/qemu-system-x86_64
-up_bin=$IGB_CACHE/build-upstream/qemu-system-x86_64
-[ -x "$ours_bin" ] || die "no $ours_bin (run without --no-build)"
-[ -x "$up_bin" ] || die "no $up_bin (run without --no-build)"
 mapfile -t img < <(GUEST_VARIANT=bench "$IGB_TOP/tests/guest/build-image.sh")
 [ ${#img[@]} -eq 2 ] || die "the guest image (GUEST_VARIANT=bench) failed"
 
-# Snapshots of both binaries: others may rebuild while we measure.  The
-# binaries find their firmware through the configured --firmwarepath.
-snap=$(mktemp -d /tmp/igb-bench-guest.XXXXXX)
-trap 'rm -rf "$snap"' EXIT
-cp "$ours_bin" "$snap/qemu-ours"
-cp "$up_bin" "$snap/qemu-upstream"
-
-# What was measured (as bench-device.sh says it)
-commit=$(cd "$IGB_TOP" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ "$commit" != unknown ] &&
-   [ -n "$(cd "$IGB_TOP" && git status --porcelain -- hw/net 2>/dev/null)" ]; then
-    commit="$commit+dirty(hw/net $(cat "$IGB_TOP"/hw/net/* | sha256sum | cut -c1-10))"
-fi
-commit="$commit, binary $(sha256sum "$snap/qemu-ours" | cut -c1-10)"
-src=$IGB_CACHE/qemu-upstream
-qver=$(cat "$src/VERSION" 2>/dev/null || echo unknown)
-deb=$(sed -n '1s/^qemu (\([^)]*\)).*/\1/p' "$src/debian/changelog" 2>/dev/null || true)
-[ -n "$deb" ] && qver="$qver (Debian $deb)"
+igb_bench_snapshot
 kver=$(basename "$(dirname "${img[0]}")")
 
 logdir=$IGB_CACHE/guest/logs
 mkdir -p "$logdir"
 pyargs=(--ours "$snap/qemu-ours" --upstream "$snap/qemu-upstream"
         --kernel "${img[0]}" --initrd "${img[1]}" --logdir "$logdir"
-        --label "QEMU $qver, igb commit $commit; guest Linux $kver")
+        --label "$label; guest Linux $kver")
 [ -n "$results" ] && pyargs+=(--results "$results")
 python3 "$IGB_TOP/tests/bench/igb_guestbench.py" "${pyargs[@]}" "${args[@]}"
