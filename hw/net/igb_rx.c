@@ -542,11 +542,9 @@ static uint8_t igb_rx_reta(IgbCore *core, uint32_t hash)
 #define IGB_CSUM_NONE   (-1)
 #define IGB_CSUM_OTHER  (-2)
 
-static int igb_rx_l4_csum(IgbCore *core, const uint8_t *buf, size_t len,
-                          bool v4, EthL4HdrProto l4)
+static int igb_rx_l4_csum(const uint8_t *buf, size_t len, size_t l3,
+                          size_t l4off, bool v4, EthL4HdrProto l4)
 {
-    size_t l3 = eth_get_l2_hdr_length(buf);
-    size_t l4off = net_rx_pkt_get_l4_hdr_offset(core->rx_pkt);
     const uint8_t *ip = buf + l3, *th = buf + l4off;
     bool udp = l4 == ETH_L4_HDR_PROTO_UDP;
     uint32_t csl, sum;
@@ -596,6 +594,7 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
     bool v4, v6, valid;
     EthL4HdrProto l4;
     uint16_t t = 0;
+    size_t l3, l4off;
 
     net_rx_pkt_attach_iovec(core->rx_pkt, &iov, 1, 0, false);
     net_rx_pkt_get_protocols(core->rx_pkt, &v4, &v6, &l4);
@@ -616,10 +615,13 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
 
     meta->csum_sta = 0;
     meta->csum_err = 0;
+    if (!(rxcsum & (IGB_RXCSUM_IPOFL | IGB_RXCSUM_TUOFL |
+                    IGB_RXCSUM_CRCOFL))) {
+        return;
+    }
+    l3 = eth_get_l2_hdr_length(buf);
+    l4off = net_rx_pkt_get_l4_hdr_offset(core->rx_pkt);
     if ((rxcsum & IGB_RXCSUM_IPOFL) && v4) {
-        size_t l3 = eth_get_l2_hdr_length(buf);
-        size_t l4off = net_rx_pkt_get_l4_hdr_offset(core->rx_pkt);
-
         if (l4off > l3 && l4off <= len) {
             valid = !net_checksum_finish(igb_csum(buf + l3, l4off - l3));
         } else {
@@ -630,7 +632,7 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
     }
     if ((l4 == ETH_L4_HDR_PROTO_SCTP) ? (rxcsum & IGB_RXCSUM_CRCOFL) :
                                         (rxcsum & IGB_RXCSUM_TUOFL)) {
-        int r = igb_rx_l4_csum(core, buf, len, v4, l4);
+        int r = igb_rx_l4_csum(buf, len, l3, l4off, v4, l4);
 
         if (r == IGB_CSUM_OTHER && l4 != ETH_L4_HDR_PROTO_INVALID) {
             r = net_rx_pkt_validate_l4_csum(core->rx_pkt, &valid) ?
