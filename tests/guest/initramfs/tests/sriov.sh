@@ -438,6 +438,11 @@ t_pfns() {
 # t_local_tcp: 2 MiB each way between namespaces (so it crosses the NIC's
 # switch); the receiver (nc -l in its namespace) takes exactly that many
 # bytes, hashes them and closes, which ends the sender's nc.
+# tcp_retrans NS: the TCP segments NS's stack has retransmitted so far
+tcp_retrans() {
+    nsx "$1" cat /proc/net/snmp | awk '$1 == "Tcp:" && !h { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
+                                     $1 == "Tcp:" { print $c["RetransSegs"]; exit }'
+}
 t_local_tcp() {
     n=2097152 res='' port=5010
     gen $n > /tmp/lt.src
@@ -450,17 +455,20 @@ t_local_tcp() {
         rm -f /tmp/lt.dst
         ip netns exec "$2" nc -l -p $port -e /tmp/lt-recv.sh >/dev/null 2>&1 &
         sleep 1
+        r0=$(tcp_retrans "$1")
         t0=$(uptime_cs)
         timeout 60 /usr/sbin/ip netns exec "$1" nc "$3" $port < /tmp/lt.src >/dev/null 2>&1
+        tn=$(uptime_cs) sn=$(wc -c < /tmp/lt.dst 2>/dev/null || echo 0)
         wait_for 30 sh -c "[ \"\$(wc -c < /tmp/lt.dst)\" -eq $n ]"
         t1=$(uptime_cs)
+        r1=$(tcp_retrans "$1")
         got=$(sha256sum < /tmp/lt.dst | cut -d' ' -f1)
         len=$(wc -c < /tmp/lt.dst)
         if [ "$got" != "$want" ]; then
             fail local_tcp "$1 -> $2 ($3): $len/$n bytes, sha256 $got, want $want"
             return 1
         fi
-        res="$res $1->$2 $(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))s"
+        res="$res $1->$2 $(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))s ($((r1 - r0)) retrans; nc done at $(( (tn - t0) / 100 )).$(( (tn - t0) % 100 / 10 ))s with $sn bytes there)"
     done
     pass local_tcp "2 MiB each, sha256 $want:$res"
 }
