@@ -3,7 +3,7 @@
 # Each target installs what it needs on first use (Debian 12, as root).
 
 .PHONY: all qemu check check-quick check-libvirt check-dpdk docs demo run patches clean distclean
-.PHONY: bench-device bench-guest
+.PHONY: bench-device bench-guest fuzz
 
 all: qemu
 
@@ -39,6 +39,13 @@ check-libvirt: qemu
 # against an outside peer (tests/guest/dpdk-peer.py); about 3 minutes
 check-dpdk: qemu
 	tests/guest/test-dpdk.sh
+
+# libFuzzer on igb (tests/qtest/fuzz/igb_fuzz.c): a clang-14 ASan/UBSan
+# build of QEMU's fuzzer (~25 minutes the first time, cached), then
+# FUZZ_ARGS (default: the igb-sriov target for 600 s); see igb.rst.
+fuzz:
+	scripts/igb/fuzz.sh build
+	scripts/igb/fuzz.sh run $(FUZZ_ARGS)
 
 # QEMU's HTML manual with our igb.rst (Sphinx, warnings are errors)
 docs:

@@ -275,6 +275,12 @@ VFs, the internal switch) and hostile guest input.
 
 They take the meson entries of the tests the previous patch removed.
 
+tests/qtest/fuzz/igb_fuzz.c adds two libFuzzer targets, igb-pf and
+igb-sriov (seven VFs enabled, their BARs mapped): register accesses to
+every BAR, PCI config writes, descriptors and buffers in guest memory,
+frames injected from the network side (so the receive path is fuzzed
+without the guest sending first), ring set-up shortcuts and clock steps.
+
 tests/functional/test_netdev_ethtool.py is rewritten too: it boots a
 Linux guest given by IGB_GUEST_KERNEL/IGB_GUEST_INITRD (a kernel with
 igb/igbvf and an initramfs whose /init runs "ethtool -t offline" when

@@ -38,6 +38,7 @@ upstream_files() {
 our_files() {
     (cd "$IGB_TOP" && ls hw/net/igb*.[ch] tests/qtest/igb-test.c \
         tests/qtest/libqos/igb.c tests/qtest/libqos/igb.h \
+        tests/qtest/fuzz/igb_fuzz.c \
         tests/functional/test_netdev_ethtool.py \
         docs/system/devices/igb.rst 2>/dev/null || true)
 }
@@ -103,4 +104,14 @@ for pair in tests/qtest/meson.build:igb-test.c tests/qtest/libqos/meson.build:ig
     fi
     put "$tree/$mf" "$tmp/m"
 done
+# the igb fuzz targets (tests/qtest/fuzz/igb_fuzz.c), built with
+# --enable-fuzzing only, like the fuzzer's other device targets
+cp "$pristine/tests/qtest/fuzz/meson.build" "$tmp/m"
+if [ -f "$IGB_TOP/tests/qtest/fuzz/igb_fuzz.c" ]; then
+    awk '{ print }
+         /CONFIG_VIRTIO_BLK.*virtio_blk_fuzz/ {
+             print "specific_fuzz_ss.add(when: '\''CONFIG_IGB_PCI_EXPRESS'\'', if_true: files('\''igb_fuzz.c'\''))"
+         }' "$pristine/tests/qtest/fuzz/meson.build" > "$tmp/m"
+fi
+put "$tree/tests/qtest/fuzz/meson.build" "$tmp/m"
 echo "$tree"

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Fuzz our igb with libFuzzer: QEMU built with clang-14, --enable-fuzzing
+# and --enable-asan --enable-ubsan, targets from
+# tests/qtest/fuzz/igb_fuzz.c.  Not part of the test command (the build
+# alone takes ~25 minutes on 2 cores).
+#
+# Usage: fuzz.sh build
+#        fuzz.sh run [-t igb-pf|igb-sriov] [-s SECONDS] [-j JOBS]
+#        fuzz.sh cover [-t TARGET]     edges of hw/net/igb*.c the corpus reaches
+#        fuzz.sh repro FILE [-t TARGET]
+#
+# run: libFuzzer on the target (default igb-sriov, 600 s, 1 job) with the
+# working corpus $IGB_CACHE/fuzz/corpus-TARGET, seeded from the kept seeds
+# (tests/qtest/fuzz/igb-seeds/, made by igb-fuzz-seeds.py); anything that
+# crashes, leaks, hangs (-timeout=10) or trips a sanitizer is written to
+# $IGB_CACHE/fuzz/artifacts/ and the run exits non-zero.  Each run's
+# libFuzzer log is kept in $IGB_CACHE/fuzz/logs/ and one line is added to
+# $IGB_CACHE/fuzz/campaign.txt (target, CPU seconds, execs, coverage).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+bdir=$IGB_CACHE/build-fuzz
+fdir=$IGB_CACHE/fuzz
+bin=$bdir/qemu-fuzz-x86_64
+seeds=$IGB_TOP/tests/qtest/fuzz/igb-seeds
+
+build() {
+    igb_need clang-14 libclang-rt-14-dev llvm-14
+    exec 9>"$IGB_CACHE/build.lock"
+    flock 9
+    local tree
+    tree=$("$IGB_TOP/scripts/igb/graft.sh")
+    local conf=("${IGB_CONFIGURE[@]}" --cc=clang-14 --cxx=clang++-14
+                --enable-fuzzing --enable-asan --enable-ubsan)
+    igb_configure "$bdir" "$tree" "fuzz ${conf[*]}" "${conf[@]}"
+    log "ninja qemu-fuzz-x86_64 (clang-14, libFuzzer, ASan, UBSan)"
+    ninja -C "$bdir" qemu-fuzz-x86_64 >"$bdir/ninja.log" 2>&1 ||
+        { grep -E 'error|FAILED' "$bdir/ninja.log" | head -40 >&2
+          die "fuzz build failed (log: $bdir/ninja.log)"; }
+    igb_firmware_links "$bdir"
+    log "built $bin"
+}
+
+target=igb-sriov secs=600 jobs=1
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+file=
+if [ "$cmd" = repro ]; then file=${1:-}; [ $# -gt 0 ] && shift; fi
+while getopts t:s:j: o; do
+    case $o in
+    t) target=$OPTARG ;;
+    s) secs=$OPTARG ;;
+    j) jobs=$OPTARG ;;
+    *) die "usage: fuzz.sh build|run|cover|repro [-t TARGET] [-s SECONDS] [-j JOBS]" ;;
+    esac
+done
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_SYMBOLIZER_PATH=/usr/bin/llvm-symbolizer-14
+export QTEST_LOG=${QTEST_LOG:-}
+[ -n "$QTEST_LOG" ] || unset QTEST_LOG
+
+need_bin() {
+    [ -x "$bin" ] || die "no $bin: run '$0 build' first"
+    [ -d "$seeds/$target" ] || python3 "$IGB_TOP/scripts/igb/igb-fuzz-seeds.py" "$seeds"
+}
+
+case $cmd in
+build)
+    build
+    ;;
+run)
+    need_bin
+    corpus=$fdir/corpus-$target
+    mkdir -p "$corpus" "$fdir/artifacts" "$fdir/logs"
+    log="$fdir/logs/$target-$(date +%Y%m%d-%H%M%S).log"
+    echo "fuzzing $target for $secs s with $jobs job(s); log $log"
+    t0=$(date +%s)
+    rc=0
+    (cd "$fdir" && "$bin" --fuzz-target="$target" "$corpus" "$seeds/$target" \
+        -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
+        -max_len=65536 -print_final_stats=1 \
+        -artifact_prefix="$fdir/artifacts/$target-" \
+        ${jobs:+-jobs=$jobs -workers=$jobs}) >"$log" 2>&1 || rc=$?
+    if [ "$jobs" -gt 1 ]; then cat "$fdir"/fuzz-*.log >>"$log" 2>/dev/null || true
+                              rm -f "$fdir"/fuzz-*.log; fi
+    t1=$(date +%s)
+    execs=$(awk '/stat::number_of_executed_units/ { n += $2 } END { print n + 0 }' "$log")
+    cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
+    echo "$(date -u +%FT%TZ) $target jobs=$jobs wall=$((t1 - t0))s cpu=$(( (t1 - t0) * jobs ))s execs=$execs ${cov:-cov: ?} rc=$rc" |
+        tee -a "$fdir/campaign.txt"
+    if [ $rc -ne 0 ] || ls "$fdir/artifacts/$target-"* >/dev/null 2>&1; then
+        grep -E 'ERROR: |SUMMARY: |runtime error' "$log" | head -20 || true
+        ls "$fdir/artifacts/" || true
+        die "$target: a finding (artifacts in $fdir/artifacts)"
+    fi
+    ;;
+cover)
+    need_bin
+    # libFuzzer's per-function edge counts for the corpus, our files only
+    out=$fdir/cover-$target.txt
+    (cd "$fdir" && "$bin" --fuzz-target="$target" -runs=0 -print_coverage=1 \
+        "$fdir/corpus-$target" "$seeds/$target") >"$fdir/cover-$target.log" 2>&1 || true
+    awk '/^COVERED_FUNC:|^UNCOVERED_FUNC:/ && /hw\/net\/igb/ {
+            split($0, a, "edges: "); split(a[2], e, "[/ ]")
+            c += e[1]; t += e[2]; f = $0; sub(/.* in /, "", f)
+         }
+         END { printf "edges in hw/net/igb*.c: %d of %d (%.1f%%)\n", c, t, t ? 100 * c / t : 0 }' \
+        "$fdir/cover-$target.log" | tee "$out"
+    grep -E '^(UN)?COVERED_FUNC' "$fdir/cover-$target.log" | grep 'hw/net/igb' |
+        sed -E 's/^([A-Z_]+): hits: [0-9]+ edges: ([0-9]+\/[0-9]+) ([^ ]+) .*hw\/net\/([^:]+):.*/\2 \3 \4 \1/' |
+        sort -t' ' -k3,3 -k2,2 >> "$out"
+    echo "per function: $out"
+    ;;
+repro)
+    need_bin
+    [ -f "$file" ] || die "repro needs an input file"
+    "$bin" --fuzz-target="$target" -runs=1 "$file"
+    ;;
+*)
+    die "usage: fuzz.sh build|run|cover|repro [-t TARGET] [-s SECONDS] [-j JOBS]"
+    ;;
+esac

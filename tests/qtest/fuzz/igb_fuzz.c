@@ -1,0 +1,413 @@
+/*
+ * Fuzz targets for the 82576 (igb) and its virtual functions
+ *
+ * QEMU's generic fuzzer reaches a NIC only through what the guest does:
+ * with "-netdev user" nothing arrives unless the guest sends first, so the
+ * receive path is barely touched, and VF BARs that appear once SR-IOV is
+ * enabled are never fuzzed.  These targets bring the device up the way a
+ * driver would (BARs, bus mastering, and for igb-sriov seven VFs with
+ * their BARs mapped), then read the input as a list of operations:
+ * register accesses to the PF, the VFs and their MSI-X BARs, PCI config
+ * writes, guest memory writes (descriptors and buffers), frames injected
+ * from the network side, ring set-up shortcuts and virtual clock steps.
+ * The machine is reset after every input.
+ *
+ * Input format: a sequence of records, each one opcode byte (taken modulo
+ * the number of operations) and that operation's fixed-size operands
+ * (little-endian); RX_FRAME and MEM_WRITE carry a length and that many
+ * bytes.  A truncated last record is ignored.
+ *
+ * Copyright (c) 2026 The igb model authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+
+#include "qemu/bswap.h"
+#include "qemu/timer.h"
+#include "fuzz.h"
+#include "tests/qtest/libqtest.h"
+#include "net/net.h"
+#include "standard-headers/linux/pci_regs.h"
+
+#define IGB_FUZZ_DEVFN      (4 << 3)
+#define IGB_FUZZ_VFS        7
+#define IGB_FUZZ_NETDEV     "igbfuzz0"
+
+#define ECAM_BASE           0xb0000000ULL
+#define Q35_PCIEXBAR        0x60
+#define PF_BAR0             0xe0000000ULL   /* 128 KiB registers */
+#define PF_BAR1             0xe0020000ULL   /* 128 KiB flash */
+#define PF_BAR3             0xe0040000ULL   /* 16 KiB MSI-X */
+#define PF_BAR2             0xc000          /* 32 bytes I/O */
+#define VF_BAR0             0xe0100000ULL   /* 16 KiB per VF */
+#define VF_BAR3             0xe0200000ULL   /* 16 KiB per VF */
+#define VF_BAR_SIZE         0x4000
+
+/* guest RAM the operations may write: rings and buffers */
+#define DMA_BASE            0x100000ULL
+#define DMA_SIZE            0x400000ULL
+#define RING_BASE           DMA_BASE
+#define RING_DESCS          32
+#define BUF_BASE            (DMA_BASE + 0x100000)
+#define BUF_SIZE            2048
+
+#define MAX_FRAME           16384
+
+typedef struct IgbFuzzInput {
+    const uint8_t *p;
+    size_t left;
+} IgbFuzzInput;
+
+static NetClientState *igb_fuzz_nc;
+static int igb_fuzz_sriov_cap;
+static uint16_t igb_fuzz_vf_first, igb_fuzz_vf_stride;
+/* next free TX descriptor of each PF queue (RING_SETUP resets it) */
+static uint32_t igb_fuzz_tx_tail[16];
+
+static const uint8_t *take(IgbFuzzInput *in, size_t n)
+{
+    const uint8_t *p = in->p;
+
+    if (in->left < n) {
+        in->left = 0;
+        return NULL;
+    }
+    in->p += n;
+    in->left -= n;
+    return p;
+}
+
+static uint64_t ecam(int devfn, int off)
+{
+    return ECAM_BASE + ((uint64_t)devfn << 12) + off;
+}
+
+static int vf_devfn(int vf)
+{
+    return IGB_FUZZ_DEVFN + igb_fuzz_vf_first + vf * igb_fuzz_vf_stride;
+}
+
+static void pci_bar(QTestState *s, int devfn, int bar, uint64_t addr)
+{
+    int off = PCI_BASE_ADDRESS_0 + 4 * bar;
+
+    qtest_writel(s, ecam(devfn, off), (uint32_t)addr);
+    if ((qtest_readl(s, ecam(devfn, off)) & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+        PCI_BASE_ADDRESS_MEM_TYPE_64) {
+        qtest_writel(s, ecam(devfn, off + 4), addr >> 32);
+    }
+}
+
+/* What a driver does first: ECAM, BARs, memory/I/O/bus master, VFs. */
+static void igb_fuzz_bring_up(QTestState *s, bool sriov)
+{
+    int cap = igb_fuzz_sriov_cap;
+
+    qtest_outl(s, 0xcf8, 0x80000000 | (Q35_PCIEXBAR + 4));
+    qtest_outl(s, 0xcfc, 0);
+    qtest_outl(s, 0xcf8, 0x80000000 | Q35_PCIEXBAR);
+    qtest_outl(s, 0xcfc, (uint32_t)ECAM_BASE | 1);
+
+    pci_bar(s, IGB_FUZZ_DEVFN, 0, PF_BAR0);
+    pci_bar(s, IGB_FUZZ_DEVFN, 1, PF_BAR1);
+    qtest_writel(s, ecam(IGB_FUZZ_DEVFN, PCI_BASE_ADDRESS_2), PF_BAR2 | 1);
+    pci_bar(s, IGB_FUZZ_DEVFN, 3, PF_BAR3);
+    qtest_writew(s, ecam(IGB_FUZZ_DEVFN, PCI_COMMAND),
+                 PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    /* MSI-X on, so that interrupts take the MSI-X path too */
+    for (int off = qtest_readb(s, ecam(IGB_FUZZ_DEVFN, PCI_CAPABILITY_LIST));
+         off; off = qtest_readb(s, ecam(IGB_FUZZ_DEVFN, off + 1))) {
+        if (qtest_readb(s, ecam(IGB_FUZZ_DEVFN, off)) == PCI_CAP_ID_MSIX) {
+            qtest_writew(s, ecam(IGB_FUZZ_DEVFN, off + PCI_MSIX_FLAGS),
+                         PCI_MSIX_FLAGS_ENABLE);
+            break;
+        }
+    }
+    if (!sriov || !cap) {
+        return;
+    }
+    qtest_writel(s, ecam(IGB_FUZZ_DEVFN, cap + PCI_SRIOV_BAR),
+                 (uint32_t)VF_BAR0);
+    qtest_writel(s, ecam(IGB_FUZZ_DEVFN, cap + PCI_SRIOV_BAR + 4),
+                 VF_BAR0 >> 32);
+    qtest_writel(s, ecam(IGB_FUZZ_DEVFN, cap + PCI_SRIOV_BAR + 12),
+                 (uint32_t)VF_BAR3);
+    qtest_writel(s, ecam(IGB_FUZZ_DEVFN, cap + PCI_SRIOV_BAR + 16),
+                 VF_BAR3 >> 32);
+    qtest_writew(s, ecam(IGB_FUZZ_DEVFN, cap + PCI_SRIOV_NUM_VF),
+                 IGB_FUZZ_VFS);
+    qtest_writew(s, ecam(IGB_FUZZ_DEVFN, cap + PCI_SRIOV_CTRL),
+                 PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
+    for (int vf = 0; vf < IGB_FUZZ_VFS; vf++) {
+        qtest_writew(s, ecam(vf_devfn(vf), PCI_COMMAND),
+                     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    }
+}
+
+/* Bring-up of one PF queue pair with RING_DESCS descriptors each. */
+static void igb_fuzz_ring_setup(QTestState *s, uint8_t q, uint8_t flags)
+{
+    uint64_t rx = RING_BASE + q * 0x2000, tx = rx + 0x1000;
+    uint64_t rbase = PF_BAR0 + 0xc000 + 0x40 * q;
+    uint64_t tbase = PF_BAR0 + 0xe000 + 0x40 * q;
+
+    for (int i = 0; i < RING_DESCS; i++) {
+        uint64_t buf = BUF_BASE + ((q * RING_DESCS + i) % 1024) * BUF_SIZE;
+
+        qtest_writeq(s, rx + 16 * i, buf);
+        qtest_writeq(s, rx + 16 * i + 8, (flags & 1) ? buf + 1024 : 0);
+    }
+    qtest_writel(s, rbase + 0x00, (uint32_t)rx);
+    qtest_writel(s, rbase + 0x04, 0);
+    qtest_writel(s, rbase + 0x08, RING_DESCS * 16);
+    /* 2 KiB buffers; descriptor type from the flags (legacy .. split) */
+    qtest_writel(s, rbase + 0x0c, 2 | ((flags >> 1) & 7) << 25 |
+                 4 << 8 | ((flags & 0x10) ? 1u << 31 : 0));
+    qtest_writel(s, rbase + 0x28, 1u << 25);
+    qtest_writel(s, rbase + 0x10, 0);
+    qtest_writel(s, rbase + 0x18, RING_DESCS - 1);
+
+    qtest_writel(s, tbase + 0x00, (uint32_t)tx);
+    qtest_writel(s, tbase + 0x04, 0);
+    qtest_writel(s, tbase + 0x08, RING_DESCS * 16);
+    qtest_writel(s, tbase + 0x10, 0);
+    qtest_writel(s, tbase + 0x18, 0);
+    qtest_writel(s, tbase + 0x28, 1u << 25 | ((flags & 0x20) ? 1u << 16 : 0));
+    igb_fuzz_tx_tail[q] = 0;
+
+    /* receiver and transmitter on; flags choose promiscuity and loopback */
+    qtest_writel(s, PF_BAR0 + 0x100, 1u << 1 | 1u << 15 | 1u << 26 |
+                 ((flags & 0x40) ? 3u << 3 : 0) |
+                 ((flags & 0x80) ? 1u << 6 : 0));
+    qtest_writel(s, PF_BAR0 + 0x400, 1u << 1 | 1u << 3);
+}
+
+/* Put one 16-byte descriptor at a PF TX queue's tail and move the tail. */
+static void igb_fuzz_tx_desc(QTestState *s, uint8_t q, const uint8_t *d)
+{
+    uint64_t tx = RING_BASE + q * 0x2000 + 0x1000;
+    uint32_t t = igb_fuzz_tx_tail[q] % RING_DESCS;
+    uint64_t buf = BUF_BASE + (t % 1024) * BUF_SIZE;
+
+    uint32_t dw2 = ldl_le_p(d + 8);
+    bool ctx = (dw2 & (1u << 29)) && ((dw2 >> 20) & 0xf) == 2;
+
+    /*
+     * A data descriptor's buffer is slot t's, at the offset given, unless
+     * the address's top bit is set: then it is the fuzzer's, as is all of
+     * a context descriptor.
+     */
+    if (!ctx && !(d[7] & 0x80)) {
+        qtest_writeq(s, tx + 16 * t, buf + (ldl_le_p(d) & (BUF_SIZE - 1)));
+    } else {
+        qtest_memwrite(s, tx + 16 * t, d, 8);
+    }
+    qtest_memwrite(s, tx + 16 * t + 8, d + 8, 8);
+    igb_fuzz_tx_tail[q] = (t + 1) % RING_DESCS;
+    qtest_writel(s, PF_BAR0 + 0xe018 + 0x40 * q, igb_fuzz_tx_tail[q]);
+}
+
+static void igb_fuzz_access(QTestState *s, uint64_t addr, uint8_t size,
+                            bool write, uint64_t val)
+{
+    switch (size & 3) {
+    case 0:
+        write ? qtest_writeb(s, addr, val) : (void)qtest_readb(s, addr);
+        break;
+    case 1:
+        write ? qtest_writew(s, addr, val) : (void)qtest_readw(s, addr);
+        break;
+    case 2:
+        write ? qtest_writel(s, addr, val) : (void)qtest_readl(s, addr);
+        break;
+    default:
+        write ? qtest_writeq(s, addr, val) : (void)qtest_readq(s, addr);
+        break;
+    }
+}
+
+enum {
+    OP_PF_REG,          /* u8 size/rw, u32 offset, u32 value */
+    OP_VF_REG,          /* u8 size/rw, u8 vf, u16 offset, u32 value */
+    OP_MSIX,            /* u8 size/rw, u8 function, u16 offset, u32 value */
+    OP_IO,              /* u8 rw, u8 port, u32 value */
+    OP_CONFIG,          /* u8 size/function, u16 offset, u32 value */
+    OP_MEM_WRITE,       /* u32 address, u8 length, bytes */
+    OP_RX_FRAME,        /* u16 length, bytes */
+    OP_CLOCK,           /* u32 nanoseconds */
+    OP_RING_SETUP,      /* u8 queue, u8 flags */
+    OP_TX_DESC,         /* u8 queue, 16 bytes */
+    OP_FLASH,           /* u8 size/rw, u32 offset, u32 value */
+    OP_COUNT
+};
+
+/* fixed operand bytes of each operation */
+static const uint8_t igb_fuzz_opsize[OP_COUNT] = {
+    [OP_PF_REG] = 9, [OP_VF_REG] = 8, [OP_MSIX] = 8, [OP_IO] = 6,
+    [OP_CONFIG] = 7, [OP_MEM_WRITE] = 5, [OP_RX_FRAME] = 2, [OP_CLOCK] = 4,
+    [OP_RING_SETUP] = 2, [OP_TX_DESC] = 17, [OP_FLASH] = 9,
+};
+
+static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
+{
+    static uint8_t frame[MAX_FRAME];
+
+    while (in->left) {
+        uint8_t op = *take(in, 1) % OP_COUNT;
+        const uint8_t *a = take(in, igb_fuzz_opsize[op]);
+        const uint8_t *d;
+        uint64_t base;
+        size_t len;
+        int fn;
+
+        if (!a) {
+            break;
+        }
+        switch (op) {
+        case OP_PF_REG:
+            igb_fuzz_access(s, PF_BAR0 + (ldl_le_p(a + 1) & 0x1ffff),
+                            a[0], a[0] & 4, ldl_le_p(a + 5));
+            break;
+        case OP_VF_REG:
+            if (sriov) {
+                igb_fuzz_access(s, VF_BAR0 + (a[1] % IGB_FUZZ_VFS) *
+                                VF_BAR_SIZE + (lduw_le_p(a + 2) & 0x3fff),
+                                a[0], a[0] & 4, ldl_le_p(a + 4));
+            }
+            break;
+        case OP_MSIX:
+            fn = sriov ? a[1] % (IGB_FUZZ_VFS + 1) : 0;
+            base = fn ? VF_BAR3 + (fn - 1) * VF_BAR_SIZE : PF_BAR3;
+            igb_fuzz_access(s, base + (lduw_le_p(a + 2) & 0x3fff),
+                            a[0], a[0] & 4, ldl_le_p(a + 4));
+            break;
+        case OP_IO:
+            if (a[0] & 1) {
+                qtest_outl(s, PF_BAR2 + (a[1] & 0x1c), ldl_le_p(a + 2));
+            } else {
+                qtest_inl(s, PF_BAR2 + (a[1] & 0x1c));
+            }
+            break;
+        case OP_CONFIG:
+            fn = sriov ? (a[0] >> 2) % (IGB_FUZZ_VFS + 1) : 0;
+            igb_fuzz_access(s, ecam(fn ? vf_devfn(fn - 1) : IGB_FUZZ_DEVFN,
+                                    lduw_le_p(a + 1) & 0xfff),
+                            a[0], true, ldl_le_p(a + 3));
+            break;
+        case OP_MEM_WRITE:
+            d = take(in, a[4]);
+            if (d) {
+                qtest_memwrite(s, DMA_BASE + ldl_le_p(a) % (DMA_SIZE - 256),
+                               d, a[4]);
+            }
+            break;
+        case OP_RX_FRAME:
+            /* a short input still makes a frame of the given size */
+            len = lduw_le_p(a) % MAX_FRAME;
+            memset(frame, 0, len);
+            d = take(in, MIN(len, in->left));
+            memcpy(frame, d, MIN(len, (size_t)(in->p - d)));
+            qemu_send_packet(igb_fuzz_nc, frame, len);
+            break;
+        case OP_CLOCK:
+            /* as qtest's clock_step, minus its failure when time stands */
+            qemu_clock_advance_virtual_time(
+                qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+                1 + ldl_le_p(a) % (100 * 1000 * 1000));
+            break;
+        case OP_RING_SETUP:
+            igb_fuzz_ring_setup(s, a[0] % 16, a[1]);
+            break;
+        case OP_TX_DESC:
+            igb_fuzz_tx_desc(s, a[0] % 16, a + 1);
+            break;
+        case OP_FLASH:
+            igb_fuzz_access(s, PF_BAR1 + (ldl_le_p(a + 1) & 0x1ffff),
+                            a[0], a[0] & 4, ldl_le_p(a + 5));
+            break;
+        }
+        flush_events(s);
+    }
+}
+
+static void igb_fuzz_run(QTestState *s, const unsigned char *data,
+                         size_t size, bool sriov)
+{
+    IgbFuzzInput in = { .p = data, .left = size };
+
+    igb_fuzz_bring_up(s, sriov);
+    igb_fuzz_one(s, &in, sriov);
+    /* frames the device could not take must not reach the next input */
+    qemu_purge_queued_packets(igb_fuzz_nc);
+    fuzz_reset(s);
+}
+
+static void igb_fuzz_pf(QTestState *s, const unsigned char *data,
+                        size_t size)
+{
+    igb_fuzz_run(s, data, size, false);
+}
+
+static void igb_fuzz_sriov(QTestState *s, const unsigned char *data,
+                           size_t size)
+{
+    igb_fuzz_run(s, data, size, true);
+}
+
+static void igb_fuzz_pre(QTestState *s)
+{
+    igb_fuzz_nc = qemu_find_netdev(IGB_FUZZ_NETDEV);
+    g_assert(igb_fuzz_nc);
+
+    igb_fuzz_bring_up(s, false);
+    for (int off = PCI_CFG_SPACE_SIZE, n = 0; off && n < 64; n++) {
+        uint32_t hdr = qtest_readl(s, ecam(IGB_FUZZ_DEVFN, off));
+
+        if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_SRIOV) {
+            igb_fuzz_sriov_cap = off;
+            break;
+        }
+        off = PCI_EXT_CAP_NEXT(hdr);
+    }
+    g_assert(igb_fuzz_sriov_cap);
+    igb_fuzz_vf_first = qtest_readw(s, ecam(IGB_FUZZ_DEVFN,
+                                    igb_fuzz_sriov_cap + PCI_SRIOV_VF_OFFSET));
+    igb_fuzz_vf_stride = qtest_readw(s, ecam(IGB_FUZZ_DEVFN,
+                                     igb_fuzz_sriov_cap + PCI_SRIOV_VF_STRIDE));
+    g_assert(vf_devfn(IGB_FUZZ_VFS - 1) <= 0xff);
+    fuzz_reset(s);
+}
+
+static GString *igb_fuzz_cmdline(FuzzTarget *t)
+{
+    GString *cmd = g_string_new(t->name);
+
+    g_string_append(cmd, " -machine q35,accel=qtest -display none"
+                    " -nodefaults -m 32M"
+                    " -netdev hubport,hubid=0,id=" IGB_FUZZ_NETDEV
+                    " -device igb,addr=04.0,romfile=,netdev="
+                    IGB_FUZZ_NETDEV);
+    return cmd;
+}
+
+static void igb_fuzz_register(void)
+{
+    fuzz_add_target(&(FuzzTarget){
+        .name = "igb-pf",
+        .description = "igb PF: registers, rings, frames from the network",
+        .get_init_cmdline = igb_fuzz_cmdline,
+        .pre_fuzz = igb_fuzz_pre,
+        .fuzz = igb_fuzz_pf,
+    });
+    fuzz_add_target(&(FuzzTarget){
+        .name = "igb-sriov",
+        .description = "igb PF with 7 VFs enabled: PF and VF BARs, VMDq",
+        .get_init_cmdline = igb_fuzz_cmdline,
+        .pre_fuzz = igb_fuzz_pre,
+        .fuzz = igb_fuzz_sriov,
+    });
+}
+
+fuzz_target_init(igb_fuzz_register);
