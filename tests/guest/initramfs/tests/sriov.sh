@@ -435,14 +435,14 @@ t_pfns() {
 }
 
 # --- TCP inside the NIC: PF<->VF0 and VF0<->VF1, content checked --------------
-# t_local_tcp: 2 MiB each way between namespaces (so it crosses the NIC's
-# switch); the receiver (nc -l in its namespace) takes exactly that many
-# bytes, hashes them and closes, which ends the sender's nc.
 # tcp_retrans NS: the TCP segments NS's stack has retransmitted so far
 tcp_retrans() {
     nsx "$1" cat /proc/net/snmp | awk '$1 == "Tcp:" && !h { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
                                      $1 == "Tcp:" { print $c["RetransSegs"]; exit }'
 }
+# t_local_tcp: 2 MiB each way between namespaces (so it crosses the NIC's
+# switch); the receiver (nc -l in its namespace) takes exactly that many
+# bytes, hashes them and closes, which ends the sender's nc.
 t_local_tcp() {
     n=2097152 res='' port=5010
     gen $n > /tmp/lt.src
