@@ -21,11 +21,14 @@ igb_if() {
     done
     return 1
 }
-# wait_for SECS CMD...: retry CMD once a second.
+# wait_for SECS CMD...: retry CMD once a second.  Its counter is local:
+# a global one clobbered callers' own $n (sriov.local_tcp waited 30 s for
+# a 30-byte file after its first case).
 wait_for() {
-    n=$1; shift
+    local left=$1
+    shift
     until "$@" >/dev/null 2>&1; do
-        n=$((n - 1)); [ "$n" -le 0 ] && return 1; sleep 1
+        left=$((left - 1)); [ "$left" -le 0 ] && return 1; sleep 1
     done
 }
 link_up()   { ethtool "$1" 2>/dev/null | grep -q 'Link detected: yes'; }

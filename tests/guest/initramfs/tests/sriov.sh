@@ -458,8 +458,8 @@ t_local_tcp() {
         r0=$(tcp_retrans "$1")
         t0=$(uptime_cs)
         timeout 60 /usr/sbin/ip netns exec "$1" nc "$3" $port < /tmp/lt.src >/dev/null 2>&1
-        tn=$(uptime_cs) sn=$(wc -c < /tmp/lt.dst 2>/dev/null || echo 0)
-        wait_for 30 sh -c "[ \"\$(wc -c < /tmp/lt.dst)\" -eq $n ]"
+        wait_for 30 sh -c "[ \"\$(wc -c < /tmp/lt.dst)\" -eq $n ]" ||
+            say "local_tcp $1 -> $2: /tmp/lt.dst not $n bytes after 30 s"
         t1=$(uptime_cs)
         r1=$(tcp_retrans "$1")
         got=$(sha256sum < /tmp/lt.dst | cut -d' ' -f1)
@@ -468,7 +468,7 @@ t_local_tcp() {
             fail local_tcp "$1 -> $2 ($3): $len/$n bytes, sha256 $got, want $want"
             return 1
         fi
-        res="$res $1->$2 $(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))s ($((r1 - r0)) retrans; nc done at $(( (tn - t0) / 100 )).$(( (tn - t0) % 100 / 10 ))s with $sn bytes there)"
+        res="$res $1->$2 $(( (t1 - t0) / 100 )).$(( (t1 - t0) % 100 / 10 ))s ($((r1 - r0)) retrans)"
     done
     pass local_tcp "2 MiB each, sha256 $want:$res"
 }
