@@ -101,6 +101,7 @@ cover)
     need_bin
     # libFuzzer's per-function edge counts for the corpus, our files only
     out=$fdir/cover-$target.txt
+    mkdir -p "$fdir/corpus-$target"
     (cd "$fdir" && "$bin" --fuzz-target="$target" -runs=0 -print_coverage=1 \
         "$fdir/corpus-$target" "$seeds/$target") >"$fdir/cover-$target.log" 2>&1 || true
     awk '/^COVERED_FUNC:|^UNCOVERED_FUNC:/ && /hw\/net\/igb/ {

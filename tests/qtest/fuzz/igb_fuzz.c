@@ -9,13 +9,14 @@
  * their BARs mapped), then read the input as a list of operations:
  * register accesses to the PF, the VFs and their MSI-X BARs, PCI config
  * writes, guest memory writes (descriptors and buffers), frames injected
- * from the network side, ring set-up shortcuts and virtual clock steps.
+ * from the network side (whole or in pieces), link changes, ring set-up
+ * shortcuts and virtual clock steps.
  * The machine is reset after every input.
  *
  * Input format: a sequence of records, each one opcode byte (taken modulo
  * the number of operations) and that operation's fixed-size operands
- * (little-endian); RX_FRAME and MEM_WRITE carry a length and that many
- * bytes.  A truncated last record is ignored.
+ * (little-endian); RX_FRAME, RX_IOV and MEM_WRITE carry a length and that
+ * many bytes.  A truncated last record is ignored.
  *
  * Copyright (c) 2026 The igb model authors
  *
@@ -29,6 +30,8 @@
 #include "fuzz.h"
 #include "tests/qtest/libqtest.h"
 #include "net/net.h"
+#include "qapi/error.h"
+#include "qapi/qapi-commands-net.h"
 #include "standard-headers/linux/pci_regs.h"
 
 #define IGB_FUZZ_DEVFN      (4 << 3)
@@ -240,6 +243,8 @@ enum {
     OP_RING_SETUP,      /* u8 queue, u8 flags */
     OP_TX_DESC,         /* u8 queue, 16 bytes */
     OP_FLASH,           /* u8 size/rw, u32 offset, u32 value */
+    OP_LINK,            /* u8 up: the netdev's link, as "set_link" does */
+    OP_RX_IOV,          /* u16 length, u16 split, u16 split, bytes */
     OP_COUNT
 };
 
@@ -248,7 +253,19 @@ static const uint8_t igb_fuzz_opsize[OP_COUNT] = {
     [OP_PF_REG] = 9, [OP_VF_REG] = 8, [OP_MSIX] = 8, [OP_IO] = 6,
     [OP_CONFIG] = 7, [OP_MEM_WRITE] = 5, [OP_RX_FRAME] = 2, [OP_CLOCK] = 4,
     [OP_RING_SETUP] = 2, [OP_TX_DESC] = 17, [OP_FLASH] = 9,
+    [OP_LINK] = 1, [OP_RX_IOV] = 6,
 };
+
+/* Frame bytes from the input; a short input is padded with zeroes. */
+static size_t igb_fuzz_frame(IgbFuzzInput *in, uint8_t *frame, uint16_t len)
+{
+    size_t n = len % MAX_FRAME;
+    const uint8_t *d = take(in, MIN(n, in->left));
+
+    memset(frame, 0, n);
+    memcpy(frame, d, MIN(n, (size_t)(in->p - d)));
+    return n;
+}
 
 static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
 {
@@ -304,12 +321,25 @@ static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
             }
             break;
         case OP_RX_FRAME:
-            /* a short input still makes a frame of the given size */
-            len = lduw_le_p(a) % MAX_FRAME;
-            memset(frame, 0, len);
-            d = take(in, MIN(len, in->left));
-            memcpy(frame, d, MIN(len, (size_t)(in->p - d)));
+            len = igb_fuzz_frame(in, frame, lduw_le_p(a));
             qemu_send_packet(igb_fuzz_nc, frame, len);
+            break;
+        case OP_RX_IOV: {
+            /* the same frame in three pieces, as a backend may hand it */
+            struct iovec iov[3];
+            size_t c1, c2;
+
+            len = igb_fuzz_frame(in, frame, lduw_le_p(a));
+            c1 = len ? lduw_le_p(a + 2) % (len + 1) : 0;
+            c2 = c1 + (len - c1 ? lduw_le_p(a + 4) % (len - c1 + 1) : 0);
+            iov[0] = (struct iovec){ frame, c1 };
+            iov[1] = (struct iovec){ frame + c1, c2 - c1 };
+            iov[2] = (struct iovec){ frame + c2, len - c2 };
+            qemu_sendv_packet(igb_fuzz_nc, iov, 3);
+            break;
+        }
+        case OP_LINK:
+            qmp_set_link(IGB_FUZZ_NETDEV, a[0] & 1, &error_abort);
             break;
         case OP_CLOCK:
             /* as qtest's clock_step, minus its failure when time stands */
@@ -341,6 +371,7 @@ static void igb_fuzz_run(QTestState *s, const unsigned char *data,
     igb_fuzz_one(s, &in, sriov);
     /* frames the device could not take must not reach the next input */
     qemu_purge_queued_packets(igb_fuzz_nc);
+    qmp_set_link(IGB_FUZZ_NETDEV, true, &error_abort);
     fuzz_reset(s);
 }
 
@@ -389,6 +420,10 @@ static GString *igb_fuzz_cmdline(FuzzTarget *t)
                     " -netdev hubport,hubid=0,id=" IGB_FUZZ_NETDEV
                     " -device igb,addr=04.0,romfile=,netdev="
                     IGB_FUZZ_NETDEV);
+    /* e.g. QEMU_FUZZ_ARGS="-trace igb_rx_*" to see what an input does */
+    if (getenv("QEMU_FUZZ_ARGS")) {
+        g_string_append_printf(cmd, " %s", getenv("QEMU_FUZZ_ARGS"));
+    }
     return cmd;
 }
 
