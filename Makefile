@@ -3,7 +3,7 @@
 # Each target installs what it needs on first use (Debian 12, as root).
 
 .PHONY: all qemu check check-quick check-libvirt check-dpdk docs demo run patches clean distclean
-.PHONY: bench-device bench-guest fuzz
+.PHONY: bench-device bench-guest fuzz check-asan
 
 all: qemu
 
@@ -46,6 +46,11 @@ check-dpdk: qemu
 fuzz:
 	scripts/igb/fuzz.sh build
 	scripts/igb/fuzz.sh run $(FUZZ_ARGS)
+
+# every igb/igbvf qtest against an ASan/LSan/UBSan QEMU (the fuzz build
+# directory; builds it first if needed, ~35 minutes); about a minute after
+check-asan:
+	scripts/igb/check-asan.sh
 
 # QEMU's HTML manual with our igb.rst (Sphinx, warnings are errors)
 docs:

@@ -128,10 +128,11 @@ igb_qtest_paths() {
 }
 
 # igb_qtest_run BDIR LOG PATH...: run those tests, TAP output into LOG.
+# IGB_QTEST_QEMU: another QEMU binary or wrapper; IGB_QTEST_TIMEOUT: seconds.
 igb_qtest_run() {
     local bdir=$1 log=$2 p args=()
     shift 2
     for p in "$@"; do args+=(-p "$p"); done
-    (cd "$bdir" && QTEST_QEMU_BINARY=./qemu-system-x86_64 \
-        timeout 600 ./tests/qtest/qos-test --tap -k "${args[@]}") >"$log" 2>&1
+    (cd "$bdir" && QTEST_QEMU_BINARY=${IGB_QTEST_QEMU:-./qemu-system-x86_64} \
+        timeout "${IGB_QTEST_TIMEOUT:-600}" ./tests/qtest/qos-test --tap -k "${args[@]}") >"$log" 2>&1
 }

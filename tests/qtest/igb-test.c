@@ -5754,6 +5754,7 @@ typedef struct Sriov {
     QPCIBus *bus;
     int sv[2];                  /* socketpair, sv[0] is ours; or -1 */
     uint16_t cap;               /* the PF's SR-IOV capability */
+    int devfn;                  /* the PF's bus << 8 | devfn */
     QIgb pf;
     QIgb vf[SRIOV_VFS];
     uint64_t vf_bar0, vf_bar3;  /* VF0's BARs; VF n's at + n * size */
@@ -5761,19 +5762,19 @@ typedef struct Sriov {
 
 static void sriov_cfg_wrw(Sriov *s, int off, uint16_t val)
 {
-    qtest_writew(s->qts, ecam_addr(IGB_Q35_DEVFN, off), val);
+    qtest_writew(s->qts, ecam_addr(s->devfn, off), val);
 }
 
 static void sriov_cfg_wrl(Sriov *s, int off, uint32_t val)
 {
-    qtest_writel(s->qts, ecam_addr(IGB_Q35_DEVFN, off), val);
+    qtest_writel(s->qts, ecam_addr(s->devfn, off), val);
 }
 
 /* Size a VF BAR (in the SR-IOV capability) and place VF0's copy at @addr */
 static uint32_t sriov_vf_bar(Sriov *s, int bar, uint64_t addr)
 {
     int off = s->cap + PCI_SRIOV_BAR + 4 * bar;
-    uint32_t orig = ecam_rdl(s->qts, IGB_Q35_DEVFN, off);
+    uint32_t orig = ecam_rdl(s->qts, s->devfn, off);
     bool is64 = (orig & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
                 PCI_BASE_ADDRESS_MEM_TYPE_64;
     uint32_t mask;
@@ -5781,7 +5782,7 @@ static uint32_t sriov_vf_bar(Sriov *s, int bar, uint64_t addr)
     g_assert_cmphex(orig & PCI_BASE_ADDRESS_SPACE, ==,
                     PCI_BASE_ADDRESS_SPACE_MEMORY);
     sriov_cfg_wrl(s, off, 0xffffffff);
-    mask = ecam_rdl(s->qts, IGB_Q35_DEVFN, off) & PCI_BASE_ADDRESS_MEM_MASK;
+    mask = ecam_rdl(s->qts, s->devfn, off) & PCI_BASE_ADDRESS_MEM_MASK;
     sriov_cfg_wrl(s, off, (uint32_t)addr);
     if (is64) {
         sriov_cfg_wrl(s, off + 4, addr >> 32);
@@ -5796,21 +5797,76 @@ static uint32_t sriov_vf_bar(Sriov *s, int bar, uint64_t addr)
  */
 /* another -netdev for sriov_start() (with id=QIGB_NETDEV_ID), or NULL */
 static const char *sriov_netdev;
+/* sriov_start() puts the igb (id "pf0") behind a root port, bus 1 */
+static bool sriov_rootport;
 
-static bool sriov_start(Sriov *s, bool sock)
+#define ROOTPORT_DEVFN      QPCI_DEVFN(5, 0)
+#define ROOTPORT_BUS        1
+
+/*
+ * What firmware does after a reset: ECAM at Q35_ECAM_BASE (MCH PCIEXBAR,
+ * as in pcie-extcaps) and, with a root port, its bus numbers and a memory
+ * window over the addresses libqos hands out.
+ */
+static void sriov_firmware(Sriov *s)
+{
+    qtest_outl(s->qts, 0xcf8, 0x80000000 | (Q35_PCIEXBAR + 4));
+    qtest_outl(s->qts, 0xcfc, 0);
+    qtest_outl(s->qts, 0xcf8, 0x80000000 | Q35_PCIEXBAR);
+    qtest_outl(s->qts, 0xcfc, (uint32_t)Q35_ECAM_BASE | 1);
+    if ((s->devfn >> 8) != ROOTPORT_BUS) {
+        return;
+    }
+    qtest_writel(s->qts, ecam_addr(ROOTPORT_DEVFN, PCI_PRIMARY_BUS),
+                 ROOTPORT_BUS << 16 | ROOTPORT_BUS << 8);
+    /* 0xe0000000-0xefffffff: where qpci_new_pc() allocates BARs from */
+    g_assert_cmphex(s->bus->mmio_alloc_ptr, >=, 0xe0000000u);
+    qtest_writel(s->qts, ecam_addr(ROOTPORT_DEVFN, PCI_MEMORY_BASE),
+                 0xeff0e000);
+    qtest_writew(s->qts, ecam_addr(ROOTPORT_DEVFN, PCI_COMMAND),
+                 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+}
+
+/* The PF as a driver finds it: enabled, BAR0 mapped, reset, link up */
+static void sriov_pf_init(Sriov *s)
 {
     QPCIAddress pf = {
-        .devfn = IGB_Q35_DEVFN,
+        .devfn = s->devfn,
         .vendor_id = QIGB_VENDOR_ID,
         .device_id = QIGB_DEVICE_ID,
     };
-    g_autofree char *netdev = NULL;
     int off, n;
+
+    qpci_device_init(&s->pf.pdev, s->bus, &pf);
+    g_assert_cmphex(qpci_config_readw(&s->pf.pdev, PCI_DEVICE_ID), ==,
+                    QIGB_DEVICE_ID);
+    qpci_device_enable(&s->pf.pdev);
+    s->pf.mmio = qpci_iomap(&s->pf.pdev, 0, NULL);
+    s->pf.alloc = &s->alloc;
+    igb_init(&s->pf);
+
+    s->cap = 0;
+    for (off = PCI_CFG_SPACE_SIZE, n = 0; off && n < 64; n++) {
+        uint32_t hdr = ecam_rdl(s->qts, s->devfn, off);
+
+        if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_SRIOV) {
+            s->cap = off;
+            break;
+        }
+        off = PCI_EXT_CAP_NEXT(hdr);
+    }
+    g_assert_cmphex(s->cap, !=, 0);
+}
+
+static bool sriov_start(Sriov *s, bool sock)
+{
+    g_autofree char *netdev = NULL;
 
     memset(s, 0, sizeof(*s));
     s->sv[0] = s->sv[1] = -1;
-    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
-        g_test_skip("q35 or igb not available");
+    if (!qtest_has_machine("q35") || !qtest_has_device("igb") ||
+        (sriov_rootport && !qtest_has_device("pcie-root-port"))) {
+        g_test_skip("q35, igb or pcie-root-port not available");
         return false;
     }
     if (sriov_netdev) {
@@ -5822,34 +5878,22 @@ static bool sriov_start(Sriov *s, bool sock)
     } else {
         netdev = g_strdup_printf("hubport,hubid=0,id=%s", QIGB_NETDEV_ID);
     }
-    s->qts = qtest_initf("-M q35 -netdev %s -device igb,netdev=%s,"
-                         "addr=04.0,mac=" QIGB_MAC_STR, netdev,
-                         QIGB_NETDEV_ID);
-
-    /* MCH PCIEXBAR: ECAM at 0xb0000000, as in pcie-extcaps */
-    qtest_outl(s->qts, 0xcf8, 0x80000000 | (Q35_PCIEXBAR + 4));
-    qtest_outl(s->qts, 0xcfc, 0);
-    qtest_outl(s->qts, 0xcf8, 0x80000000 | Q35_PCIEXBAR);
-    qtest_outl(s->qts, 0xcfc, (uint32_t)Q35_ECAM_BASE | 1);
-
+    if (sriov_rootport) {
+        s->devfn = ROOTPORT_BUS << 8;
+        s->qts = qtest_initf("-M q35 -netdev %s -device pcie-root-port,"
+                             "id=rp0,chassis=1,addr=05.0 -device igb,id=pf0,"
+                             "bus=rp0,netdev=%s,mac=" QIGB_MAC_STR, netdev,
+                             QIGB_NETDEV_ID);
+    } else {
+        s->devfn = IGB_Q35_DEVFN;
+        s->qts = qtest_initf("-M q35 -netdev %s -device igb,netdev=%s,"
+                             "addr=04.0,mac=" QIGB_MAC_STR, netdev,
+                             QIGB_NETDEV_ID);
+    }
     pc_alloc_init(&s->alloc, s->qts, ALLOC_NO_FLAGS);
     s->bus = qpci_new_pc(s->qts, &s->alloc);
-    qpci_device_init(&s->pf.pdev, s->bus, &pf);
-    qpci_device_enable(&s->pf.pdev);
-    s->pf.mmio = qpci_iomap(&s->pf.pdev, 0, NULL);
-    s->pf.alloc = &s->alloc;
-    igb_init(&s->pf);
-
-    for (off = PCI_CFG_SPACE_SIZE, n = 0; off && n < 64; n++) {
-        uint32_t hdr = ecam_rdl(s->qts, IGB_Q35_DEVFN, off);
-
-        if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_SRIOV) {
-            s->cap = off;
-            break;
-        }
-        off = PCI_EXT_CAP_NEXT(hdr);
-    }
-    g_assert_cmphex(s->cap, !=, 0);
+    sriov_firmware(s);
+    sriov_pf_init(s);
     return true;
 }
 
@@ -5865,9 +5909,9 @@ static bool sriov_enable(Sriov *s)
     uint16_t first, stride;
     int i;
 
-    first = ecam_rdw(s->qts, IGB_Q35_DEVFN, s->cap + PCI_SRIOV_VF_OFFSET);
-    stride = ecam_rdw(s->qts, IGB_Q35_DEVFN, s->cap + PCI_SRIOV_VF_STRIDE);
-    if (IGB_Q35_DEVFN + first + stride * (SRIOV_VFS - 1) > 0xff) {
+    first = ecam_rdw(s->qts, s->devfn, s->cap + PCI_SRIOV_VF_OFFSET);
+    stride = ecam_rdw(s->qts, s->devfn, s->cap + PCI_SRIOV_VF_STRIDE);
+    if ((s->devfn & 0xff) + first + stride * (SRIOV_VFS - 1) > 0xff) {
         /* the hardware's 0x180 puts the VFs on a bus QEMU cannot give */
         g_test_skip("VFs are not on the PF's bus");
         return false;
@@ -5886,7 +5930,7 @@ static bool sriov_enable(Sriov *s)
 
     for (i = 0; i < SRIOV_VFS; i++) {
         QIgb *vf = &s->vf[i];
-        QPCIAddress a = { .devfn = IGB_Q35_DEVFN + first + i * stride };
+        QPCIAddress a = { .devfn = s->devfn + first + i * stride };
 
         /* A VF's vendor/device ID fields may read as 0xffff: no check */
         qpci_device_init(&vf->pdev, s->bus, &a);
@@ -7685,14 +7729,10 @@ static void test_sriov_system_reset(void)
     settle(pf, 10);
 
     /* firmware's work again: ECAM, BARs, command register */
-    qtest_outl(p.s.qts, 0xcf8, 0x80000000 | (Q35_PCIEXBAR + 4));
-    qtest_outl(p.s.qts, 0xcfc, 0);
-    qtest_outl(p.s.qts, 0xcf8, 0x80000000 | Q35_PCIEXBAR);
-    qtest_outl(p.s.qts, 0xcfc, (uint32_t)Q35_ECAM_BASE | 1);
-    g_assert_cmphex(ecam_rdw(p.s.qts, IGB_Q35_DEVFN,
-                             p.s.cap + PCI_SRIOV_CTRL) &
+    sriov_firmware(&p.s);
+    g_assert_cmphex(ecam_rdw(p.s.qts, p.s.devfn, p.s.cap + PCI_SRIOV_CTRL) &
                     PCI_SRIOV_CTRL_VFE, ==, 0);
-    g_assert_cmpuint(ecam_rdw(p.s.qts, IGB_Q35_DEVFN,
+    g_assert_cmpuint(ecam_rdw(p.s.qts, p.s.devfn,
                               p.s.cap + PCI_SRIOV_NUM_VF), ==, 0);
     qpci_device_enable(&pf->pdev);
     pf->mmio = qpci_iomap(&pf->pdev, 0, NULL);
@@ -7717,6 +7757,94 @@ static void test_sriov_system_reset(void)
                         IGB_STATUS_LU);
     }
     pools_stop(&p);
+}
+
+/* device_del @id, and the reset that completes it with no guest to eject */
+static void sriov_unplug(Sriov *s, const char *id)
+{
+    qtest_qmp_device_del_send(s->qts, id);
+    qtest_system_reset_nowait(s->qts);
+    for (;;) {
+        QDict *ev = qtest_qmp_eventwait_ref(s->qts, "DEVICE_DELETED");
+        QDict *data = qdict_get_qdict(ev, "data");
+        bool ours = data && !g_strcmp0(qdict_get_try_str(data, "device"), id);
+
+        qobject_unref(ev);
+        if (ours) {
+            break;
+        }
+    }
+}
+
+/*
+ * Hot-unplug of a PF (behind a root port) with VFs enabled, their vectors
+ * and the PF's moderation timer armed, and frames arriving: the VFs go
+ * with it; frames that arrive afterwards are dropped by the netdev; no
+ * timer of the device fires after it is gone (two virtual seconds pass);
+ * an igb plugged into the same slot comes up and enables VFs as the first
+ * one did.  Three rounds; the ASan build (scripts/igb/check-asan.sh) turns
+ * a use after free or a leak of any round into a failure.
+ */
+static void test_sriov_pf_unplug(void)
+{
+    QIgbRing rx;
+    uint8_t f[200];
+    uint16_t first = 0;
+    Sriov s;
+    bool ok;
+    int round, i;
+
+    sriov_rootport = true;
+    ok = sriov_start(&s, true);
+    sriov_rootport = false;
+    if (!ok) {
+        sriov_stop(&s);
+        return;
+    }
+    for (round = 0; round < 3; round++) {
+        if (round) {
+            qtest_qmp_device_add(s.qts, "igb", "pf0",
+                                 "{'bus': 'rp0', 'netdev': %s, 'mac': %s}",
+                                 QIGB_NETDEV_ID, QIGB_MAC_STR);
+            sriov_pf_init(&s);
+        }
+        /* the PF receives behind the root port, then VFs come up */
+        qigb_ring_init(&s.pf, &rx, true, 0, 8, 2048, true);
+        qigb_rx_start(&s.pf, &rx, 0, 0);
+        qigb_rx_post(&s.pf, &rx, 7);
+        rx_send_expect(&s.pf, &rx, s.sv[0], bcast_mac, 300, 10 + round);
+        g_assert_true(sriov_enable(&s));
+        first = ecam_rdw(s.qts, s.devfn, s.cap + PCI_SRIOV_VF_OFFSET);
+        g_assert_cmphex(ecam_rdl(s.qts, s.devfn + first, PCI_CLASS_REVISION)
+                        >> 8, ==, 0x020000);
+        for (i = 0; i < SRIOV_VFS; i++) {
+            qigb_wr(&s.vf[i], VF_EITR(0), 1000 << IGB_EITR_INTERVAL_SHIFT);
+            qigb_wr(&s.vf[i], VF_EIMS, 7);
+            qigb_wr(&s.vf[i], VF_EICS, 7);
+        }
+        qigb_wr(&s.pf, IGB_EITR(0), 1000 << IGB_EITR_INTERVAL_SHIFT);
+        qigb_wr(&s.pf, IGB_EIMS, 1);
+        qigb_wr(&s.pf, IGB_EICS, 1);
+        for (i = 0; i < 16; i++) {
+            make_frame(f, sizeof(f), i & 1 ? vf_macs[0] : igb_mac, i);
+            sock_send_frame(s.sv[0], f, sizeof(f));
+        }
+
+        qigb_ring_free(&s.pf, &rx);
+        sriov_unplug(&s, "pf0");
+        sriov_firmware(&s);
+        g_assert_cmphex(ecam_rdw(s.qts, s.devfn, PCI_VENDOR_ID), ==, 0xffff);
+        g_assert_cmphex(ecam_rdw(s.qts, s.devfn + first, PCI_VENDOR_ID), ==,
+                        0xffff);
+        for (i = 0; i < 16; i++) {
+            make_frame(f, sizeof(f), igb_mac, 100 + i);
+            sock_send_frame(s.sv[0], f, sizeof(f));
+        }
+        g_assert_true(qigb_wait_for(&s.pf, sock_consumed, &s.sv[0]));
+        qtest_clock_step(s.qts, 2000 * 1000 * 1000);
+        qtest_qmp_assert_success(s.qts, "{ 'execute': 'query-status' }");
+    }
+    sriov_stop(&s);
 }
 
 /*
@@ -8076,6 +8204,7 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-noisy-vf", test_sriov_noisy_vf);
     qtest_add_func("igb/sriov-vmvir", test_sriov_vmvir);
     qtest_add_func("igb/sriov-system-reset", test_sriov_system_reset);
+    qtest_add_func("igb/sriov-pf-unplug", test_sriov_pf_unplug);
 #ifdef CONFIG_LINUX
     qtest_add_func("igb/sriov-vnet-tap", test_sriov_vnet_tap);
 #endif
