@@ -115,6 +115,8 @@ if [ "${IGB_SKIP_GUEST:-0}" != 1 ]; then
     guest_test test-pf.sh "$IGB_CACHE/guest-pf.log"
     guest_test test-sriov.sh "$IGB_CACHE/guest-sriov.log"
     guest_test test-features.sh "$IGB_CACHE/guest-features.log"
+    # live migration with PF and VF traffic in flight (two QEMUs)
+    guest_test test-migrate.sh "$IGB_CACHE/guest-migrate.log"
     # libvirt 11 with a domain on our QEMU (tests/libvirt/)
     guest_test ../libvirt/test-libvirt.sh "$IGB_CACHE/guest-libvirt.log"
     guest_test test-pxe.sh "$IGB_CACHE/guest-pxe.log"

@@ -660,8 +660,74 @@ t_disable() {
     fi
 }
 
+
+# --- migration (igbmig=1, test-migrate.sh) -----------------------------------
+# Three TCP transfers across the NIC's switch (PF->VF0, VF1->PF, VF0->VF1),
+# igbmigbytes each, still running when "IGBTEST READY migrate" tells the
+# host to migrate the guest; each receiver hashes what it got.  The host
+# checks that this result was printed by the destination QEMU.
+t_migrate() {
+    n=${igbmigbytes:-67108864} port=5100 i=0 err='' res=''
+    gen $n > /tmp/mig.src
+    want=$(sha256sum < /tmp/mig.src | cut -d' ' -f1)
+    for x in "pf vf0 $A0" "vf1 pf $PFA" "vf0 vf1 $A1"; do
+        set -- $x
+        i=$((i + 1))
+        rm -f /tmp/mig$i.sum /tmp/mig$i.rc
+        printf '#!/bin/sh\nhead -c %d | sha256sum | cut -d" " -f1 > /tmp/mig%d.tmp\nmv /tmp/mig%d.tmp /tmp/mig%d.sum\n' \
+            $n $i $i $i > /tmp/mig-recv$i.sh
+        chmod +x /tmp/mig-recv$i.sh
+        ip netns exec "$2" nc -l -p $((port + i)) -e /tmp/mig-recv$i.sh >/dev/null 2>&1 &
+    done
+    sleep 1
+    t0=$(uptime_cs) i=0
+    for x in "pf vf0 $A0" "vf1 pf $PFA" "vf0 vf1 $A1"; do
+        set -- $x
+        i=$((i + 1))
+        (timeout 900 /usr/sbin/ip netns exec "$1" nc "$3" $((port + i)) < /tmp/mig.src >/dev/null 2>&1
+         echo $? > /tmp/mig$i.rc) &
+    done
+    sleep 2
+    echo "IGBTEST READY migrate"
+    wait_for 900 sh -c '[ -f /tmp/mig1.sum ] && [ -f /tmp/mig2.sum ] && [ -f /tmp/mig3.sum ]' ||
+        err="not every receiver finished in 900 s"
+    t1=$(uptime_cs) i=0
+    for x in "pf->vf0" "vf1->pf" "vf0->vf1"; do
+        i=$((i + 1))
+        got=$(cat /tmp/mig$i.sum 2>/dev/null)
+        res="$res $x $got"
+        [ "$got" = "$want" ] || err="$err $x: sha256 '${got:-none}'"
+    done
+    how="$n bytes each in $(( (t1 - t0) / 100 )) s, want sha256 $want:$res"
+    if [ -z "$err" ]; then pass migrate_tcp "$how"; else fail migrate_tcp "$err ($how)"; fi
+}
+# After the migration: the PF and both VFs reach the host and each other.
+t_after() {
+    for x in "host pf $HOST" "vf0 vf0 $HOST" "vf1 vf1 $PFA" "pf pf $A1"; do
+        set -- $x
+        if ! wait_for 5 pings "after_$1$2" "$2" "$3"; then
+            fail after "netns $2 -> $3: $PING_SUM"; return 1
+        fi
+    done
+    pass after "PF->$HOST $(rtt after_hostpf), VF0->$HOST $(rtt after_vf0vf0), VF1->PF $(rtt after_vf1vf1), PF->VF1 $(rtt after_pfpf)"
+}
+
 T0=$(uptime_cs)
 step() { say "$1 at $(( ($(uptime_cs) - T0) / 100 ))s"; }
+if [ "${igbmig:-0}" = 1 ]; then
+    NVF=2
+    step pf;      t_pf || exit 1
+    step enable;  t_enable || exit 1
+    step bind;    t_bind
+    step vfmac;   t_vfmac
+    step netns;   t_netns || exit 1
+    step pfns;    t_pfns || exit 1
+    step migrate; t_migrate
+    step after;   t_after
+    step tcp;     t_vf_tcp
+    step end
+    exit $((NFAIL > 0))
+fi
 step pf;      t_pf || exit 1
 step rss;     t_rss rss 32768
 step enable;  t_enable || exit 1
