@@ -3,7 +3,7 @@
 # Each target installs what it needs on first use (Debian 12, as root).
 
 .PHONY: all qemu check check-quick check-libvirt check-dpdk docs demo run patches clean distclean
-.PHONY: bench-device bench-guest fuzz check-asan
+.PHONY: bench-device bench-guest fuzz check-asan soak
 
 all: qemu
 
@@ -51,6 +51,11 @@ fuzz:
 # directory; builds it first if needed, ~35 minutes); about a minute after
 check-asan:
 	scripts/igb/check-asan.sh
+
+# SOAK_MINUTES (default 30) of mixed PF/VF traffic in one guest, then
+# driver reloads; QEMU's RSS must stay flat.  Not part of make check.
+soak: qemu
+	tests/guest/test-soak.sh
 
 # QEMU's HTML manual with our igb.rst (Sphinx, warnings are errors)
 docs:

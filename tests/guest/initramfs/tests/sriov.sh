@@ -712,8 +712,127 @@ t_after() {
     pass after "PF->$HOST $(rtt after_hostpf), VF0->$HOST $(rtt after_vf0vf0), VF1->PF $(rtt after_vf1vf1), PF->VF1 $(rtt after_pfpf)"
 }
 
+
+# --- soak (igbsoak=MINUTES, test-soak.sh) ------------------------------------
+# Rounds of mixed traffic until the time is up: three 16 MiB TCP transfers
+# across the switch (PF->VF0 with 9000-byte MTUs, VF1->PF, VF0->VF1), 4 MiB
+# over VLAN 100 (PF.100 -> VF1.100, tagged by the guest), VF0<->host TCP
+# through slirp, jumbo pings; the offloads of the PF and VF0 changed every
+# round.  Every transfer's content is checked; a round that does not end
+# in 180 s is a stall.  Then igbvf and igb are reloaded several times.
+SOAKN=16777216
+soak_flow() { # I SRC-NS DST-NS DST-ADDR BYTES
+    rm -f /tmp/soak$1.sum
+    printf '#!/bin/sh\nhead -c %d | sha256sum | cut -d" " -f1 > /tmp/soak%d.tmp\nmv /tmp/soak%d.tmp /tmp/soak%d.sum\n' \
+        "$5" "$1" "$1" "$1" > /tmp/soak-recv$1.sh
+    chmod +x /tmp/soak-recv$1.sh
+    ip netns exec "$3" nc -l -p $((5200 + $1)) -e /tmp/soak-recv$1.sh >/dev/null 2>&1 &
+    sleep 0.3
+    (head -c "$5" /tmp/soak.src | timeout 170 /usr/sbin/ip netns exec "$2" nc "$4" $((5200 + $1)) >/dev/null 2>&1) &
+}
+soak_done() { for f in 1 2 3 4; do [ -f /tmp/soak$f.sum ] || return 1; done; }
+# the offloads of round $1: all on, TSO off, checksums off, GRO/GSO off
+soak_offloads() {
+    case $(($1 % 4)) in
+        0) o="tso on tx on rx on gso on gro on" ;;
+        1) o="tso off" ;;
+        2) o="tso off tx off rx off" ;;
+        3) o="tx on rx on tso on gso off gro off" ;;
+    esac
+    pfx ethtool -K "$IF" $o >/dev/null 2>&1
+    nsx vf0 ethtool -K "$VF0" $o >/dev/null 2>&1
+    echo "$o"
+}
+soak_errs() { # NS IF: the error counters that must stay 0
+    nsx "$1" ethtool -S "$2" 2>/dev/null | awk -F': *' '{ sub(/^ */, "", $1) }
+        $1 ~ /^(rx_crc_errors|rx_length_errors|rx_align_errors|tx_aborted_errors|tx_carrier_errors|rx_long_length_errors|rx_short_length_errors)$/ && $2 != 0 { printf "%s=%s ", $1, $2 }'
+}
+t_soak() {
+    secs=$((igbsoak * 60)) r=0 err='' bytes=0 tmax=0
+    gen $SOAKN > /tmp/soak.src
+    want=$(sha256sum < /tmp/soak.src | cut -d' ' -f1)
+    want4=$(head -c 4194304 /tmp/soak.src | sha256sum | cut -d' ' -f1)
+    modprobe 8021q 2>/dev/null
+    pfx ip link set "$IF" mtu 9000 && nsx vf0 ip link set "$VF0" mtu 9000 &&
+        pfx ip link add link "$IF" name "$IF.100" type vlan id 100 &&
+        pfx ip addr add $PFV/24 dev "$IF.100" && pfx ip link set "$IF.100" up &&
+        nsx vf1 ip link add link "$VF1" name v100 type vlan id 100 &&
+        nsx vf1 ip addr add 10.0.100.21/24 dev v100 && nsx vf1 ip link set v100 up ||
+        { fail soak "cannot set up jumbo MTU and VLAN 100"; return 1; }
+    wait_for 30 reach vf1 $PFV || { fail soak "VLAN 100: VF1 cannot reach $PFV"; return 1; }
+    t0=$(uptime_cs)
+    while [ $(( ($(uptime_cs) - t0) / 100 )) -lt $secs ] && [ -z "$err" ]; do
+        r=$((r + 1)) tr0=$(uptime_cs)
+        o=$(soak_offloads $r)
+        soak_flow 1 pf vf0 $A0 $SOAKN
+        soak_flow 2 vf1 pf $PFA $SOAKN
+        soak_flow 3 vf0 vf1 $A1 $SOAKN
+        soak_flow 4 pf vf1 10.0.100.21 4194304
+        host=$(nsx vf0 sh -c "P=$P; . /igb/lib.sh; t_tcp 4194304" 2>&1)
+        pj=$(pfx ping -c 3 -i 0.2 -s 8000 -w 20 $A0 2>&1 | grep -o '[0-9]* packets received')
+        wait_for 180 soak_done || err="round $r: transfers stalled (offloads: $o)"
+        for i in 1 2 3 4; do
+            w=$want; [ $i = 4 ] && w=$want4
+            got=$(cat /tmp/soak$i.sum 2>/dev/null)
+            [ "$got" = "$w" ] || err="$err round $r flow $i: sha256 '${got:-none}' (offloads: $o)"
+        done
+        case $host in *"IGBTEST FAIL"*) err="$err round $r VF0<->host: $(echo "$host" | grep FAIL | head -1)" ;; esac
+        [ "$pj" = "3 packets received" ] || err="$err round $r: jumbo ping PF->VF0: ${pj:-none}"
+        for x in "pf $IF" "vf0 $VF0" "vf1 $VF1"; do
+            e=$(soak_errs $x); [ -z "$e" ] || err="$err round $r: $x $e"
+        done
+        dt=$(( ($(uptime_cs) - tr0) / 100 ))
+        [ $dt -gt $tmax ] && tmax=$dt
+        bytes=$((bytes + 3 * SOAKN + 3 * 4194304))
+        say "soak round $r: ${dt}s, offloads '$o'${err:+, $err}"
+        # a stalled receiver would keep wait from returning
+        [ -z "$err" ] || killall nc 2>/dev/null
+        wait 2>/dev/null
+    done
+    how="$r rounds in $(( ($(uptime_cs) - t0) / 100 )) s, $((bytes >> 20)) MiB checked, longest round ${tmax}s; PF rx_missed $(pfx ethtool -S "$IF" | awk -F': *' '/rx_missed_errors/ {print $2}')"
+    if [ -z "$err" ] && [ $r -gt 0 ]; then pass soak "$how"; else fail soak "$err ($how)"; fi
+}
+# Drivers reloaded: igbvf 5 times (VFs back, into their namespaces, VF0
+# pings the PF and the host), then igb 3 times with VFs re-created.
+t_reloads() {
+    # not $i: all_bound and t_pfreload use it
+    rl=0
+    while [ $rl -lt 5 ]; do
+        rl=$((rl + 1))
+        say "igbvf reload $rl"
+        (sleep 60; say "reload $rl: still here after 60 s"; dmesg | tail -15; ps) &
+        wd=$!
+        rmmod igbvf && modprobe igbvf && wait_for 30 all_bound 2 &&
+            vf_to_ns 0 vf0 $A0 && vf_to_ns 1 vf1 $A1 &&
+            wait_for 5 pings reload_vf vf0 "$HOST" && pings reload_vfpf vf0 $PFA ||
+            { fail reloads "igbvf reload $rl: ${SETUP_ERR:-$PING_SUM}"; vf_dmesg; return 1; }
+        VF0=$(nsx vf0 ls /sys/class/net | grep -v '^lo$' | head -1)
+        kill $wd 2>/dev/null
+    done
+    rl=0
+    while [ $rl -lt 3 ]; do
+        rl=$((rl + 1))
+        out=$(t_pfreload 2>&1)
+        case $out in *"IGBTEST PASS"*) ;; *) fail reloads "igb reload $rl: $out"; return 1 ;; esac
+    done
+    pass reloads "igbvf 5 times, igb 3 times with 2 VFs: VFs back and in their namespaces, pings to the PF and the host each time"
+}
+
 T0=$(uptime_cs)
 step() { say "$1 at $(( ($(uptime_cs) - T0) / 100 ))s"; }
+if [ "${igbsoak:-0}" -gt 0 ]; then
+    NVF=2
+    step pf;      t_pf || exit 1
+    step enable;  t_enable || exit 1
+    step bind;    t_bind
+    step vfmac;   t_vfmac
+    step netns;   t_netns || exit 1
+    step pfns;    t_pfns || exit 1
+    step soak;    t_soak
+    step reloads; t_reloads
+    step end
+    exit $((NFAIL > 0))
+fi
 if [ "${igbmig:-0}" = 1 ]; then
     NVF=2
     step pf;      t_pf || exit 1
