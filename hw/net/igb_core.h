@@ -171,6 +171,24 @@ void igb_ring_write(IgbRing *r, hwaddr off, const void *buf, hwaddr n);
  */
 uint32_t igb_csum(const uint8_t *p, size_t len);
 
+/*
+ * Length of a frame's L2 header: 14 bytes, 18 with an 802.1Q tag, 22 with
+ * an 802.1ad tag over an 802.1Q one.  As eth_get_l2_hdr_length(), for a
+ * buffer of any alignment: frames are often read where the guest put
+ * them, and a TX buffer may start at an odd address.
+ */
+static inline size_t igb_l2_len(const uint8_t *frame)
+{
+    switch (lduw_be_p(frame + 12)) {
+    case ETH_P_VLAN:
+        return 18;
+    case ETH_P_DVLAN:
+        return lduw_be_p(frame + 16) == ETH_P_VLAN ? 22 : 18;
+    default:
+        return 14;
+    }
+}
+
 /* RAL of receive address entry @i (RAH follows it) */
 static inline uint32_t igb_rar_offset(int i)
 {

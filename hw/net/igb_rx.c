@@ -185,7 +185,7 @@ static void igb_rx_count(IgbCore *core, const uint8_t *buf, size_t wire)
 /* Length of the L2+L3+L4 headers of an IPv4/IPv6 TCP/UDP frame, or 0 */
 static size_t igb_rx_hdr_len(const uint8_t *buf, size_t len)
 {
-    size_t l2 = eth_get_l2_hdr_length(buf), l3, h;
+    size_t l2 = igb_l2_len(buf), l3, h;
     uint16_t etype = lduw_be_p(buf + l2 - 2);
     uint8_t proto;
 
@@ -619,7 +619,7 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
                     IGB_RXCSUM_CRCOFL))) {
         return;
     }
-    l3 = eth_get_l2_hdr_length(buf);
+    l3 = igb_l2_len(buf);
     l4off = net_rx_pkt_get_l4_hdr_offset(core->rx_pkt);
     if ((rxcsum & IGB_RXCSUM_IPOFL) && v4) {
         if (l4off > l3 && l4off <= len) {
@@ -660,7 +660,7 @@ static void igb_rx_classify(IgbCore *core, const uint8_t *buf, size_t len,
 static int igb_rx_filters(IgbCore *core, const uint8_t *buf, size_t len,
                           int *ptp, bool *lli)
 {
-    size_t l2 = eth_get_l2_hdr_length(buf);
+    size_t l2 = igb_l2_len(buf);
     uint16_t etype = lduw_be_p(buf + l2 - 2);
     bool v4, v6;
     EthL4HdrProto l4;

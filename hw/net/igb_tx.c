@@ -252,7 +252,7 @@ static uint32_t igb_pseudo_sum(const uint8_t *l3, bool v6, uint8_t proto,
 static void igb_tx_segment(IgbTxSend *s, uint8_t *frame, size_t len,
                            const struct virtio_net_hdr *vh)
 {
-    size_t l3off = eth_get_l2_hdr_length(frame);
+    size_t l3off = igb_l2_len(frame);
     size_t l4off = vh->csum_start;
     uint8_t gso = vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
     bool udp = gso == VIRTIO_NET_HDR_GSO_UDP;

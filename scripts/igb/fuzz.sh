@@ -87,9 +87,14 @@ run)
     if [ "$jobs" -gt 1 ]; then cat "$fdir"/fuzz-*.log >>"$log" 2>/dev/null || true
                               rm -f "$fdir"/fuzz-*.log; fi
     t1=$(date +%s)
+    # CPU time of the fuzzers (all children so far: the workers are waited
+    # for by libFuzzer, which this shell waits for), not wall x jobs
+    times > "$fdir/times.txt"
+    cpu=$(awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/)
+                             s += a[1] * 60 + a[2] }; printf "%d", s }' "$fdir/times.txt")
     execs=$(awk '/stat::number_of_executed_units/ { n += $2 } END { print n + 0 }' "$log")
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
-    echo "$(date -u +%FT%TZ) $target jobs=$jobs wall=$((t1 - t0))s cpu=$(( (t1 - t0) * jobs ))s execs=$execs ${cov:-cov: ?} rc=$rc" |
+    echo "$(date -u +%FT%TZ) $target jobs=$jobs wall=$((t1 - t0))s cpu=${cpu}s execs=$execs ${cov:-cov: ?} rc=$rc" |
         tee -a "$fdir/campaign.txt"
     if [ $rc -ne 0 ] || ls "$fdir/artifacts/$target-"* >/dev/null 2>&1; then
         grep -E 'ERROR: |SUMMARY: |runtime error' "$log" | head -20 || true
