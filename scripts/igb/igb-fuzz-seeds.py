@@ -512,6 +512,26 @@ def seed_vf_traffic():
     return s
 
 
+def seed_wake():
+    """The PF in D3hot with wake-up filters armed, then wake-up frames."""
+    s = pf_basics()
+    s += pf_wr(0x5800, 1 << 1 | 1 << 0)             # WUC: PME_En, APME
+    s += pf_wr(0x5808, 0xff | 1 << 16)              # WUFC: all + FLX0
+    s += pf_wr(0x5a00, 0xffffffff)                  # WUPM..: a flex mask
+    s += pf_wr(0x5838, 0x0f020a0a) + pf_wr(0x5840, 0x0f020a0a)  # IP4AT
+    # PMCSR (PM capability at 0x40): D3hot, PME_En
+    s += struct.pack('<BBHI', OP_CONFIG, SIZE_L, 0x44, 3 | 1 << 8)
+    magic = b'\xff' * 6 + MAC * 16
+    s += rx_frame(MAC + MAC[:5] + b'\x01' + b'\x08\x42' + magic)
+    s += rx_frame(b'\xff' * 6 + MAC + b'\x08\x06' + bytes(46))
+    s += rx_frame(b'\x01\x00\x5e\x00\x00\x42' + MAC + b'\x08\x00' + bytes(46))
+    s += rx_frame(tcp_frame(MAC, 40)) + rx_frame(ipv6_frame(MAC, 17, 40))
+    s += pf_rd(0x5810) + pf_rd(0x5900)              # WUS, WUPL
+    s += struct.pack('<BBHI', OP_CONFIG, SIZE_L, 0x44, 1 << 15)  # PME_Status
+    s += link(0) + link(1)
+    return s
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -521,7 +541,7 @@ def main():
                    'irq-legacy': seed_irq_legacy(),
                    'msix-moderation': seed_msix_moderation(),
                    'nvm-phy': seed_nvm_phy(), 'ptp': seed_ptp(),
-                   'filters': seed_filters(),
+                   'filters': seed_filters(), 'wake': seed_wake(),
                    'tx-tso': seed_pf_tx(), 'loopback': seed_pf_loopback()},
         'igb-sriov': {'vmdq-switch': seed_sriov(), 'rx': seed_pf_rx(7),
                       'tx-tso': seed_pf_tx(7), 'vf-mailbox': seed_vf_mailbox(),
@@ -531,7 +551,7 @@ def main():
                       'split-rss': seed_pf_split(), 'ptp': seed_ptp(),
                       'irq-legacy': seed_irq_legacy(), 'filters': seed_filters(),
                       'msix-moderation': seed_msix_moderation(),
-                      'loopback': seed_pf_loopback()},
+                      'loopback': seed_pf_loopback(), 'wake': seed_wake()},
     }
     for target, files in seeds.items():
         os.makedirs(os.path.join(out, target), exist_ok=True)
