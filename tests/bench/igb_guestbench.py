@@ -333,6 +333,8 @@ def finish_run(tag, c, vcpus, model):
     except (KeyError, ValueError, IndexError):
         r["gcpu"] = r["gsirq"] = None
     wall = c["t1"] - c["t0"]
+    r["irqs"] = (int(c["intr"]) / wall
+                 if c.get("intr", "").isdigit() and wall > 0 else None)
     r["qcpu"] = (100.0 * (c["q1"] - c["q0"]) / wall
                  if c.get("q0") is not None and c.get("q1") is not None
                  and wall > 0 else None)
@@ -511,6 +513,7 @@ def tap_desc(r):
 def details(runs):
     lines = ["per run: Mbit/s, retransmissions, guest cpu% (softirq%), "
              "QEMU's host cpu% (100 = one core), slowest 1 s interval; "
+             "the guest's interrupts per second (all sources); "
              "sender RTOs; receiver's out-of-order queueing (TCPOFOQueue);",
              "  at the TAP in the data's direction: frames, their mean size, "
              "frames the TAP dropped (host->guest: QEMU did not read them in "
@@ -525,10 +528,11 @@ def details(runs):
         snd, rcv = ((r["host"], r["guest"]) if r["dir"] == "rx"
                     else (r["guest"], r["host"]))
         lines.append("%s  %6.1f  retr %5s  cpu %3s (%s)  qemu %3s  min %6.1f"
-                     "  rto %d  ofo %d" %
+                     "  irq/s %s  rto %d  ofo %d" %
                      (head, r["mbps"], fmt(r["retr"]), fmt(r["gcpu"]),
                       fmt(r["gsirq"]), fmt(r["qcpu"]),
                       min(r["intervals"]) if r["intervals"] else 0,
+                      fmt(r.get("irqs")),
                       snd.get("TCPTimeouts", 0), rcv.get("TCPOFOQueue", 0))
                      + tap_desc(r))
     return "\n".join(lines)

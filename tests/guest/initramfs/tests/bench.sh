@@ -17,7 +17,7 @@
 # Console lines, read by igb_guestbench.py:
 #   IGBBENCH INFO FN key=value...          the interface as it is set up
 #   IGBBENCH START FN.DIR.I tcp=...        before a run (guest TCP counters)
-#   IGBBENCH END FN.DIR.I rc=RC cpu0=... cpu1=... tcp=...
+#   IGBBENCH END FN.DIR.I rc=RC cpu0=... cpu1=... intr=N tcp=...
 #   IGBB64 FN.DIR.I <base64>               iperf3's JSON, gzipped
 #   IGBBENCH JSON FN.DIR.I BYTES           the JSON is complete
 #   IGBBENCH ERROR FN what                 setup failed; FN's runs skipped
@@ -34,6 +34,8 @@ VFA=${igbbenchvfa:-10.76.0.3}
 # /proc/stat's "cpu" line: user nice system idle iowait irq softirq steal,
 # comma-separated
 cpu_now() { awk '$1 == "cpu" { print $2","$3","$4","$5","$6","$7","$8","$9; exit }' /proc/stat; }
+# the guest's interrupts so far (all sources: the NIC's and the timers')
+intr_now() { awk '$1 == "intr" { print $2; exit }' /proc/stat; }
 # Some of the guest's TCP counters, name=value comma-separated
 tcp_now() {
     awk '$1 == "Tcp:" || $1 == "TcpExt:" {
@@ -72,12 +74,12 @@ runs() {
             tag=$1.$d.$i r=''
             [ "$d" = rx ] && r=-R
             echo "IGBBENCH START $tag tcp=$(tcp_now)"
-            c0=$(cpu_now)
+            c0=$(cpu_now) n0=$(intr_now)
             timeout $((SECS + 40)) iperf3 -c "$HOSTA" -t "$SECS" $r -J \
                 --connect-timeout 10000 >/tmp/iperf.json 2>/tmp/iperf.err
             rc=$?
-            c1=$(cpu_now)
-            echo "IGBBENCH END $tag rc=$rc cpu0=$c0 cpu1=$c1 tcp=$(tcp_now)"
+            c1=$(cpu_now) n1=$(intr_now)
+            echo "IGBBENCH END $tag rc=$rc cpu0=$c0 cpu1=$c1 intr=$((n1 - n0)) tcp=$(tcp_now)"
             [ -s /tmp/iperf.err ] && sed 's/^/    | iperf3: /' /tmp/iperf.err
             gzip -c /tmp/iperf.json | base64 | sed "s/^/IGBB64 $tag /"
             echo "IGBBENCH JSON $tag $(wc -c < /tmp/iperf.json)"
