@@ -13,6 +13,8 @@
 #include "qemu/log.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
+#include "qemu/main-loop.h"
+#include "system/runstate.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci_device.h"
@@ -20,6 +22,7 @@
 #include "qemu/rcu.h"
 #include "migration/vmstate.h"
 #include "net/net.h"
+#include "net/checksum.h"
 #include "igb_core.h"
 #include "trace.h"
 
@@ -988,6 +991,90 @@ uint32_t igb_csum(const uint8_t *p, size_t len)
     return bswap16(sum);
 }
 
+/* 16-bit one's complement sum of the IPv4/IPv6 pseudo header */
+static uint32_t igb_pseudo_sum(const uint8_t *l3, bool v6, uint8_t proto,
+                               uint32_t l4len)
+{
+    uint32_t sum = v6 ? igb_csum(l3 + 8, 32) : igb_csum(l3 + 12, 8);
+
+    return sum + proto + (l4len >> 16) + (l4len & 0xFFFF);
+}
+
+int igb_segment(const uint8_t *frame, size_t len,
+                const struct virtio_net_hdr *vh, unsigned first,
+                IgbSegmentFn *out, void *opaque)
+{
+    size_t l3off = igb_l2_len(frame);
+    size_t l4off = vh->csum_start;
+    uint8_t gso = vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+    bool udp = gso == VIRTIO_NET_HDR_GSO_UDP;
+    bool v6, last = false;
+    size_t hdr_len = udp ? l4off + sizeof(struct udp_header) : vh->hdr_len;
+    size_t mss = vh->gso_size;
+    size_t payload, off;
+    uint16_t ip_id;
+    uint32_t seq = 0;
+    uint8_t flags = 0;
+    unsigned i;
+    g_autofree uint8_t *seg = NULL;
+
+    if (l3off >= len || l4off <= l3off || hdr_len > len || !mss ||
+        l4off + (udp ? 8 : 20) > hdr_len) {
+        return -1;
+    }
+    v6 = gso == VIRTIO_NET_HDR_GSO_TCPV6 || (udp && (frame[l3off] >> 4) == 6);
+    payload = len - hdr_len;
+    ip_id = v6 ? 0 : lduw_be_p(frame + l3off + 4);
+    if (!udp) {
+        seq = ldl_be_p(frame + l4off + 4);
+        flags = frame[l4off + 13];
+    }
+    seg = g_malloc(hdr_len + MIN(mss, payload));
+
+    for (i = first, off = (size_t)first * mss; !last; i++, off += mss) {
+        size_t n = off < payload ? MIN(mss, payload - off) : 0;
+        uint8_t *l3 = seg + l3off, *l4 = seg + l4off;
+        uint32_t l4len = hdr_len - l4off + n;
+        uint32_t sum;
+        struct iovec iov = { .iov_base = seg, .iov_len = hdr_len + n };
+
+        last = off + n >= payload;
+        if (off && off >= payload) {
+            break;      /* @first was past the end */
+        }
+        memcpy(seg, frame, hdr_len);
+        memcpy(seg + hdr_len, frame + hdr_len + off, n);
+        if (v6) {
+            stw_be_p(l3 + 4, hdr_len - l3off - 40 + n);
+        } else {
+            stw_be_p(l3 + 2, hdr_len - l3off + n);
+            stw_be_p(l3 + 4, ip_id + i);
+            stw_be_p(l3 + 10, 0);
+            stw_be_p(l3 + 10, net_checksum_finish(
+                     igb_csum(l3, (l3[0] & 0xF) * 4)));
+        }
+        if (udp) {
+            stw_be_p(l4 + 4, l4len);
+            stw_be_p(l4 + 6, 0);
+            sum = igb_pseudo_sum(l3, v6, IP_PROTO_UDP, l4len) +
+                  igb_csum(l4, l4len);
+            stw_be_p(l4 + 6, net_checksum_finish_nozero(sum));
+        } else {
+            stl_be_p(l4 + 4, seq + off);
+            l4[13] = flags & ~((last ? 0 : TH_FIN | TH_PUSH) |
+                               (i ? TH_CWR : 0));
+            stw_be_p(l4 + 16, 0);
+            sum = igb_pseudo_sum(l3, v6, IP_PROTO_TCP, l4len) +
+                  igb_csum(l4, l4len);
+            stw_be_p(l4 + 16, net_checksum_finish(sum));
+        }
+        if (!out(opaque, &iov)) {
+            return i;
+        }
+    }
+    return i;
+}
+
 /* Register access */
 static uint32_t igb_reg_read(IgbCore *core, uint32_t off)
 {
@@ -1134,7 +1221,7 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
         core->mac[idx] = val;
         if (val & IGB_TCTL_EN) {
             for (int q = 0; q < IGB_NUM_QUEUES; q++) {
-                igb_tx_kick(core, q);
+                igb_tx_schedule(core, q);
             }
         }
         break;
@@ -1144,7 +1231,7 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
         break;
     case IGB_K_TDT:
         core->mac[idx] = masked;
-        igb_tx_kick(core, igb_queue_of(off));
+        igb_tx_schedule(core, igb_queue_of(off));
         break;
     case IGB_K_RXDCTL:
         core->mac[idx] = masked & ~IGB_QDCTL_SWFLUSH;
@@ -1155,7 +1242,7 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
     case IGB_K_TXDCTL:
         core->mac[idx] = masked & ~IGB_QDCTL_SWFLUSH;
         if (masked & IGB_QDCTL_ENABLE) {
-            igb_tx_kick(core, igb_queue_of(off));
+            igb_tx_schedule(core, igb_queue_of(off));
         }
         break;
     case IGB_K_SWSM:
@@ -1243,6 +1330,19 @@ void igb_core_write(IgbCore *core, hwaddr addr, uint64_t val, unsigned size)
 }
 
 /* Life cycle */
+/* The VM runs again: the work register writes asked for meanwhile */
+static void igb_core_vm_state(void *opaque, bool running, RunState state)
+{
+    IgbCore *core = opaque;
+
+    if (running) {
+        if (core->tx_pending) {
+            qemu_bh_schedule(core->tx_bh);
+        }
+        qemu_bh_schedule(core->rx_bh);
+    }
+}
+
 void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
                    const uint8_t *macaddr)
 {
@@ -1262,10 +1362,13 @@ void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
     igb_tx_init(core);
     igb_rx_init(core);
     igb_sriov_init(core);
+    core->vm_change = qemu_add_vm_change_state_handler(igb_core_vm_state,
+                                                       core);
 }
 
 void igb_core_uninit(IgbCore *core)
 {
+    qemu_del_vm_change_state_handler(core->vm_change);
     igb_rings_drop(core);
     for (int v = 0; v < IGB_NUM_EITR; v++) {
         timer_free(core->eitr[v].timer);
@@ -1289,6 +1392,10 @@ void igb_core_post_load(IgbCore *core)
         }
     }
     igb_update_intx(core);
+    /* TDT written, then the source stopped before its bottom half ran */
+    if (core->tx_pending) {
+        qemu_bh_schedule(core->tx_bh);
+    }
 }
 
 static const VMStateDescription vmstate_igb_tx_ctx = {
@@ -1393,6 +1500,25 @@ static const VMStateDescription vmstate_igb_spi = {
     .minimum_version_id = 1,
 };
 
+static bool igb_tx_pending_needed(void *opaque)
+{
+    IgbCore *core = opaque;
+
+    return core->tx_pending != 0;
+}
+
+/* queues whose TDT was written while the VM stopped before they ran */
+static const VMStateDescription vmstate_igb_tx_pending = {
+    .name = "igb-core/tx-pending",
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(tx_pending, IgbCore),
+        VMSTATE_END_OF_LIST()
+    },
+    .needed = igb_tx_pending_needed,
+    .version_id = 1,
+    .minimum_version_id = 1,
+};
+
 const VMStateDescription vmstate_igb_core = {
     .name = "igb-core",
     .fields = (const VMStateField[]) {
@@ -1413,6 +1539,10 @@ const VMStateDescription vmstate_igb_core = {
         VMSTATE_UINT8(num_vfs, IgbCore),
         VMSTATE_UINT32_ARRAY(rttbcnrc, IgbCore, IGB_NUM_QUEUES),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_igb_tx_pending,
+        NULL
     },
     .version_id = 1,
     .minimum_version_id = 1,

@@ -150,6 +150,21 @@ struct IgbCore {
     PCIDevice *fn[IGB_MAX_FNS]; /* fn[0] is the PF; VFs when realized */
     NICState *nic;
     bool has_vnet;
+    /*
+     * host_offload: the backend may hand over frames with the TCP/UDP
+     * checksum partial and TCP segmentation not done (virtio-net header).
+     * rx_gso_*: how far such a frame got when the ring ran out of
+     * descriptors (it is offered again; not migrated: neither is the
+     * backend's queue).
+     */
+    bool host_offload;
+    /* work asked of the main loop: TX queues to run, RX queue to flush */
+    QEMUBH *tx_bh, *rx_bh;
+    uint32_t tx_pending;        /* bit per queue whose TDT was written */
+    VMChangeStateEntry *vm_change;
+    unsigned rx_gso_next;
+    size_t rx_gso_len;
+    uint32_t rx_gso_seq;
     uint32_t rar_av;            /* bit per RAR entry with RAH.AV (from mac) */
     /* what LOG_UNIMP has said once (not migrated: only a log) */
     uint32_t unimp_said;
@@ -170,6 +185,25 @@ void igb_ring_write(IgbRing *r, hwaddr off, const void *buf, hwaddr n);
  * what net_checksum_add() computes, eight bytes at a time.
  */
 uint32_t igb_csum(const uint8_t *p, size_t len);
+
+/*
+ * TCP and UDP segmentation as the 82576 does it (and as Linux's GSO does
+ * it for a frame a backend hands over whole): every segment gets the
+ * headers of the original frame with IP length, IP ID (+1 per segment),
+ * TCP sequence number and checksums fixed; FIN and PSH stay only on the
+ * last TCP segment, CWR only on the first.  UDP is cut into whole datagrams
+ * of MSS payload bytes each, never into IP fragments.  @vh gives the GSO
+ * type, MSS (gso_size), the L4 offset (csum_start) and the length of all
+ * headers (hdr_len, TCP).  Segments from number @first on go to @out, one
+ * at a time in a scratch buffer, until it returns false.  Returns the
+ * number of the segment @out refused (that many were taken, counting from
+ * 0), the number of segments if it took all, or -1 if the headers do not
+ * fit the frame.
+ */
+typedef bool IgbSegmentFn(void *opaque, const struct iovec *iov);
+int igb_segment(const uint8_t *frame, size_t len,
+                const struct virtio_net_hdr *vh, unsigned first,
+                IgbSegmentFn *out, void *opaque);
 
 /*
  * Length of a frame's L2 header: 14 bytes, 18 with an 802.1Q tag, 22 with
@@ -250,7 +284,10 @@ void igb_tx_init(IgbCore *core);
 void igb_tx_uninit(IgbCore *core);
 void igb_tx_reset(IgbCore *core);
 void igb_tx_queue_reset(IgbCore *core, int queue);
+/* run @queue's descriptors now (main loop or timer, with the BQL) */
 void igb_tx_kick(IgbCore *core, int queue);
+/* run them from a bottom half (register writes) */
+void igb_tx_schedule(IgbCore *core, int queue);
 void igb_tx_rate_changed(IgbCore *core, int queue);
 
 /* igb_rx.c */
@@ -267,6 +304,7 @@ bool igb_rx_switch_takes(IgbCore *core, const uint8_t *dst, int vlan,
                          int src_pool);
 void igb_rx_init(IgbCore *core);
 void igb_rx_uninit(IgbCore *core);
+/* descriptors were given: offer held frames again (from a bottom half) */
 void igb_rx_kick(IgbCore *core);
 
 extern const VMStateDescription vmstate_igb_core;

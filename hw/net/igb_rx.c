@@ -19,6 +19,8 @@
 #include "qemu/rcu.h"
 #include "qemu/log.h"
 #include "qemu/iov.h"
+#include "qemu/main-loop.h"
+#include "system/runstate.h"
 #include "hw/pci/pci_device.h"
 #include "net/net.h"
 #include "net/eth.h"
@@ -983,13 +985,28 @@ ssize_t igb_rx_deliver(IgbCore *core, const struct iovec *iov, int iovcnt,
     return src == IGB_RX_SRC_WIRE ? total : matched;
 }
 
+/* in a bottom half, as TX: the flush may receive many frames */
+static void igb_rx_bh(void *opaque)
+{
+    IgbCore *core = opaque;
+
+    if (runstate_is_running()) {
+        qemu_flush_queued_packets(qemu_get_queue(core->nic));
+    }
+}
+
 void igb_rx_init(IgbCore *core)
 {
+    core->rx_bh = qemu_bh_new_guarded(igb_rx_bh, core,
+                                      &DEVICE(core->fn[IGB_PF_FN])->
+                                      mem_reentrancy_guard);
     net_rx_pkt_init(&core->rx_pkt);
 }
 
 void igb_rx_uninit(IgbCore *core)
 {
+    qemu_bh_delete(core->rx_bh);
+    core->rx_bh = NULL;
     net_rx_pkt_uninit(core->rx_pkt);
     core->rx_pkt = NULL;
 }
@@ -1081,6 +1098,79 @@ static bool igb_pf_in_d3(IgbCore *core)
             PCI_PM_CTRL_STATE_MASK) == 3;
 }
 
+static bool igb_rx_segment_out(void *opaque, const struct iovec *iov)
+{
+    return igb_rx_deliver(opaque, iov, 1, IGB_RX_SRC_WIRE) != 0;
+}
+
+/*
+ * A frame from the backend with offloads left to do (host_offload): the
+ * host's TCP/UDP checksum still partial (the pseudo header's sum at
+ * csum_start + csum_offset) and, for TSO, the whole 64 KiB.  What the wire
+ * would carry is the checksummed frame, or its segments: make them and
+ * receive each.  False if the ring had no room (the frame comes again; the
+ * segments already received are not received twice).
+ */
+static bool igb_rx_from_host(IgbCore *core, const struct virtio_net_hdr *vh,
+                             const struct iovec *iov, int iovcnt)
+{
+    size_t len = iov_size(iov, iovcnt);
+    size_t cs = vh->csum_start, co = vh->csum_offset;
+    uint8_t gso = vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+    g_autofree uint8_t *copy = NULL;
+    struct virtio_net_hdr h = *vh;
+    const uint8_t *buf;
+    uint32_t seq;
+    unsigned first = 0;
+    int r;
+
+    if (gso == VIRTIO_NET_HDR_GSO_NONE) {
+        struct iovec one = { .iov_base = core->rx_buf, .iov_len = len };
+
+        if (len > sizeof(core->rx_buf) || cs + co + 2 > len) {
+            trace_igb_rx_drop(len, IGB_RX_SRC_WIRE,
+                              "partial checksum outside the frame");
+            return true;
+        }
+        iov_to_buf(iov, iovcnt, 0, core->rx_buf, len);
+        stw_be_p(core->rx_buf + cs + co,
+                 co == 6 ? net_checksum_finish_nozero(
+                               igb_csum(core->rx_buf + cs, len - cs))
+                         : net_checksum_finish(
+                               igb_csum(core->rx_buf + cs, len - cs)));
+        return igb_rx_deliver(core, &one, 1, IGB_RX_SRC_WIRE) != 0;
+    }
+
+    if (iovcnt == 1) {
+        buf = iov->iov_base;
+    } else {
+        buf = copy = g_malloc(len);
+        iov_to_buf(iov, iovcnt, 0, copy, len);
+    }
+    /* hdr_len is only a hint (Linux gives its linear part): count it */
+    if ((gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6) ||
+        !(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || cs + 20 > len) {
+        trace_igb_rx_host_offload(len, vh->gso_type, vh->gso_size, 0, -1);
+        return true;
+    }
+    h.hdr_len = cs + (buf[cs + 12] >> 4) * 4;
+    seq = ldl_be_p(buf + cs + 4);
+    if (core->rx_gso_next && core->rx_gso_len == len &&
+        core->rx_gso_seq == seq) {
+        first = core->rx_gso_next;  /* the frame that found no room */
+    }
+    core->rx_gso_next = 0;
+    r = igb_segment(buf, len, &h, first, igb_rx_segment_out, core);
+    trace_igb_rx_host_offload(len, vh->gso_type, vh->gso_size, first, r);
+    if (r < 0 || r >= MAX(1, DIV_ROUND_UP(len - h.hdr_len, h.gso_size))) {
+        return true;    /* all of it received, or bad headers: dropped */
+    }
+    core->rx_gso_next = r;
+    core->rx_gso_len = len;
+    core->rx_gso_seq = seq;
+    return false;
+}
+
 ssize_t igb_rx_receive_iov(IgbCore *core, const struct iovec *iov, int iovcnt)
 {
     size_t vnet = core->has_vnet ? sizeof(struct virtio_net_hdr) : 0;
@@ -1105,10 +1195,18 @@ ssize_t igb_rx_receive_iov(IgbCore *core, const struct iovec *iov, int iovcnt)
         return total;
     }
     if (vnet) {
+        struct virtio_net_hdr vh;
+
+        iov_to_buf(iov, iovcnt, 0, &vh, sizeof(vh));
         cnt = iov_copy(frame, ARRAY_SIZE(frame), iov, iovcnt, vnet,
                        total - vnet);
         iov = frame;
         iovcnt = cnt;
+        if (core->host_offload &&
+            ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
+             vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)) {
+            return igb_rx_from_host(core, &vh, iov, iovcnt) ? total : 0;
+        }
     }
     if (igb_rx_deliver(core, iov, iovcnt, IGB_RX_SRC_WIRE) == 0) {
         return 0;
@@ -1123,5 +1221,5 @@ bool igb_rx_can_receive(IgbCore *core)
 
 void igb_rx_kick(IgbCore *core)
 {
-    qemu_flush_queued_packets(qemu_get_queue(core->nic));
+    qemu_bh_schedule(core->rx_bh);
 }

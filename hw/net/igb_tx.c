@@ -18,6 +18,8 @@
 #include "qemu/rcu.h"
 #include "qemu/log.h"
 #include "qemu/iov.h"
+#include "qemu/main-loop.h"
+#include "system/runstate.h"
 #include "hw/pci/pci_device.h"
 #include "net/net.h"
 #include "net/eth.h"
@@ -228,98 +230,10 @@ static void igb_tx_out(IgbTxSend *s, const struct iovec *iov, int iovcnt)
     }
 }
 
-/* 16-bit one's complement sum of the IPv4/IPv6 pseudo header */
-static uint32_t igb_pseudo_sum(const uint8_t *l3, bool v6, uint8_t proto,
-                               uint32_t l4len)
+static bool igb_tx_segment_out(void *opaque, const struct iovec *iov)
 {
-    uint32_t sum;
-
-    if (v6) {
-        sum = net_checksum_add(32, (uint8_t *)l3 + 8);
-    } else {
-        sum = net_checksum_add(8, (uint8_t *)l3 + 12);
-    }
-    return sum + proto + (l4len >> 16) + (l4len & 0xFFFF);
-}
-
-/*
- * TCP and UDP segmentation as the 82576 does it: every segment gets the
- * headers of the original frame with IP length, IP ID (+1 per segment),
- * TCP sequence number and checksums fixed; FIN and PSH stay only on the last
- * TCP segment, CWR only on the first.  UDP is cut into whole datagrams of
- * MSS payload bytes each, never into IP fragments.
- */
-static void igb_tx_segment(IgbTxSend *s, uint8_t *frame, size_t len,
-                           const struct virtio_net_hdr *vh)
-{
-    size_t l3off = igb_l2_len(frame);
-    size_t l4off = vh->csum_start;
-    uint8_t gso = vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
-    bool udp = gso == VIRTIO_NET_HDR_GSO_UDP;
-    bool v6 = gso == VIRTIO_NET_HDR_GSO_TCPV6 ||
-              (udp && (frame[l3off] >> 4) == 6);
-    size_t hdr_len = udp ? l4off + sizeof(struct udp_header) : vh->hdr_len;
-    size_t mss = vh->gso_size;
-    size_t payload, off;
-    uint16_t ip_id;
-    uint32_t seq = 0;
-    uint8_t flags = 0;
-    g_autofree uint8_t *seg = NULL;
-
-    if (l4off <= l3off || hdr_len > len || !mss ||
-        l4off + (udp ? 8 : 20) > hdr_len) {
-        qemu_log_mask(LOG_GUEST_ERROR, "igb: TX queue %d: TSO headers do not"
-                      " fit the frame, dropped\n", s->queue);
-        igb_stat_inc(s->core, IGB_TSCTFC, 1);
-        return;
-    }
-    payload = len - hdr_len;
-    ip_id = v6 ? 0 : lduw_be_p(frame + l3off + 4);
-    if (!udp) {
-        seq = ldl_be_p(frame + l4off + 4);
-        flags = frame[l4off + 13];
-    }
-    seg = g_malloc(hdr_len + mss);
-
-    for (off = 0; off < payload || (off == 0 && !payload); off += mss) {
-        size_t n = MIN(mss, payload - off);
-        bool last = off + n >= payload;
-        uint8_t *l3 = seg + l3off, *l4 = seg + l4off;
-        uint32_t l4len = hdr_len - l4off + n;
-        uint32_t sum;
-        struct iovec iov = { .iov_base = seg, .iov_len = hdr_len + n };
-
-        memcpy(seg, frame, hdr_len);
-        memcpy(seg + hdr_len, frame + hdr_len + off, n);
-        if (v6) {
-            stw_be_p(l3 + 4, hdr_len - l3off - 40 + n);
-        } else {
-            stw_be_p(l3 + 2, hdr_len - l3off + n);
-            stw_be_p(l3 + 4, ip_id + off / mss);
-            stw_be_p(l3 + 10, 0);
-            stw_be_p(l3 + 10, net_checksum_finish(
-                     igb_csum(l3, (l3[0] & 0xF) * 4)));
-        }
-        if (udp) {
-            stw_be_p(l4 + 4, l4len);
-            stw_be_p(l4 + 6, 0);
-            sum = igb_pseudo_sum(l3, v6, IP_PROTO_UDP, l4len) +
-                  igb_csum(l4, l4len);
-            stw_be_p(l4 + 6, net_checksum_finish_nozero(sum));
-        } else {
-            stl_be_p(l4 + 4, seq + off);
-            l4[13] = flags & ~((last ? 0 : TH_FIN | TH_PUSH) |
-                               (off ? TH_CWR : 0));
-            stw_be_p(l4 + 16, 0);
-            sum = igb_pseudo_sum(l3, v6, IP_PROTO_TCP, l4len) +
-                  igb_csum(l4, l4len);
-            stw_be_p(l4 + 16, net_checksum_finish(sum));
-        }
-        igb_tx_out(s, &iov, 1);
-        if (!payload) {
-            break;
-        }
-    }
+    igb_tx_out(opaque, iov, 1);
+    return true;
 }
 
 /*
@@ -344,7 +258,11 @@ static void igb_tx_emit(void *opaque, const struct iovec *iov, int iovcnt,
     }
 
     if (s->segment) {
-        igb_tx_segment(s, lin, len, &vh);
+        if (igb_segment(lin, len, &vh, 0, igb_tx_segment_out, s) < 0) {
+            qemu_log_mask(LOG_GUEST_ERROR, "igb: TX queue %d: TSO headers do"
+                          " not fit the frame, dropped\n", s->queue);
+            igb_stat_inc(core, IGB_TSCTFC, 1);
+        }
     } else if (s->legacy_csum) {
         /* legacy CSO/CSS: a 16-bit sum from CSS to the end, put at CSO */
         struct iovec one = { .iov_base = lin, .iov_len = len };
@@ -718,7 +636,7 @@ void igb_tx_rate_changed(IgbCore *core, int q)
     core->txq[q].credit = 0;
     core->txq[q].credit_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     timer_del(core->txq[q].rl_timer);
-    igb_tx_kick(core, q);
+    igb_tx_schedule(core, q);
 }
 
 /* Handle one descriptor; true if it asks for status write-back (RS). */
@@ -874,8 +792,41 @@ void igb_tx_kick(IgbCore *core, int q)
     }
 }
 
+/*
+ * A TDT (or enable) write asks for the queue's work; it is done in a bottom
+ * half, not in the vCPU's MMIO exit: the vCPU goes on running the guest
+ * while the main loop moves the frames, as the 82576's DMA engine works
+ * beside the CPU.  Not while the VM is stopped (guest memory must then
+ * stay as it is, for migration): igb_core_vm_state() resumes the work.
+ */
+void igb_tx_schedule(IgbCore *core, int q)
+{
+    core->tx_pending |= BIT(q);
+    qemu_bh_schedule(core->tx_bh);
+}
+
+static void igb_tx_bh(void *opaque)
+{
+    IgbCore *core = opaque;
+    uint32_t pending = core->tx_pending;
+
+    if (!runstate_is_running()) {
+        return;
+    }
+    core->tx_pending = 0;
+    while (pending) {
+        int q = ctz32(pending);
+
+        pending &= ~BIT(q);
+        igb_tx_kick(core, q);
+    }
+}
+
 void igb_tx_init(IgbCore *core)
 {
+    core->tx_bh = qemu_bh_new_guarded(igb_tx_bh, core,
+                                      &DEVICE(core->fn[IGB_PF_FN])->
+                                      mem_reentrancy_guard);
     for (int q = 0; q < IGB_NUM_QUEUES; q++) {
         IgbTxQueue *txq = &core->txq[q];
 
@@ -889,6 +840,8 @@ void igb_tx_init(IgbCore *core)
 
 void igb_tx_uninit(IgbCore *core)
 {
+    qemu_bh_delete(core->tx_bh);
+    core->tx_bh = NULL;
     for (int q = 0; q < IGB_NUM_QUEUES; q++) {
         igb_tx_frame_done(core, q);
         net_tx_pkt_uninit(core->txq[q].pkt);

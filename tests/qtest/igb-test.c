@@ -33,6 +33,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <sys/wait.h>
+#include "standard-headers/linux/virtio_net.h"
 #endif
 #endif
 
@@ -5652,6 +5653,246 @@ static void test_tx_vnet_tap(void)
     }
 }
 
+/*
+ * Receive offloads from the backend (host_offload): the host hands the tap
+ * a 64 KiB TCP frame (or a frame with its checksum partial) and the model
+ * makes the frames of the wire.  The host's kernel is the reference: with
+ * host_offload=off it segments and checksums before QEMU reads, and the
+ * guest must get the same bytes either way.
+ */
+#define HOFF_FRAMES     (14 + 9 + 1 + 1)
+#define HOFF_SENDS      4
+#define HOFF_CTRL_TFCE  (1u << 28)
+
+/* A packet socket that sends into @ifname behind virtio-net headers */
+static int vnet_packet_sock(const char *ifname)
+{
+    struct sockaddr_ll sll = {
+        .sll_family = AF_PACKET,
+        .sll_protocol = htons(ETH_P_ALL),
+        .sll_ifindex = if_nametoindex(ifname),
+    };
+    int fd = socket(AF_PACKET, SOCK_RAW, 0);
+    int one = 1;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+                               sizeof(one)), ==, 0);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), ==, 0);
+    return fd;
+}
+
+static void hoff_send(int fd, uint8_t *f, size_t len, uint8_t gso,
+                      uint16_t mss, size_t l4, bool udp)
+{
+    struct virtio_net_hdr vh = {
+        .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+        .gso_type = gso,
+        .hdr_len = l4 + (udp ? 8 : 20),
+        .gso_size = mss,
+        .csum_start = l4,
+        .csum_offset = udp ? 6 : 16,
+    };
+    struct iovec iov[2] = {
+        { .iov_base = &vh, .iov_len = sizeof(vh) },
+        { .iov_base = f, .iov_len = len },
+    };
+
+    memcpy(f, igb_mac, 6);      /* to the NIC's own address */
+    if (lduw_be_p(f + 12) == 0x0800) {
+        stw_be_p(f + IP_OFF + 10, 0);
+        stw_be_p(f + IP_OFF + 10, ~csum_fold(csum_add(0, f + IP_OFF, 20)));
+    }
+    g_assert_cmpint(writev(fd, iov, 2), ==, sizeof(vh) + len);
+}
+
+/* What the host sends: TSO over IPv4 and IPv6, partial TCP and UDP sums */
+static void hoff_send_tso4(int fd, uint8_t *f)
+{
+    size_t len = make_ipv4(f, 6, VNET_TSO4_PAYLOAD, 31);
+
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6,
+                                                   len - L4_OFF)));
+    hoff_send(fd, f, len, VIRTIO_NET_HDR_GSO_TCPV4, VNET_TSO4_MSS, L4_OFF,
+              false);
+}
+
+static void hoff_send_all(int fd, uint8_t *f)
+{
+    uint8_t *ip = f + IP_OFF;
+    size_t len;
+
+    hoff_send_tso4(fd, f);
+    len = make_ipv6(f, 6, VNET_TSO6_PAYLOAD, 32);
+    stw_be_p(ip + 40 + 16, csum_fold(csum_add(0, ip + 8, 32) + 6 + 20 +
+                                     VNET_TSO6_PAYLOAD));
+    hoff_send(fd, f, len, VIRTIO_NET_HDR_GSO_TCPV6, VNET_TSO6_MSS,
+              IP_OFF + 40, false);
+    len = make_ipv4(f, 6, 300, 33);
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(ip, 6, len - L4_OFF)));
+    hoff_send(fd, f, len, VIRTIO_NET_HDR_GSO_NONE, 0, L4_OFF, false);
+    len = make_ipv4(f, 17, 200, 34);
+    stw_be_p(f + L4_OFF + 6, csum_fold(pseudo_sum(ip, 17, len - L4_OFF)));
+    hoff_send(fd, f, len, VIRTIO_NET_HDR_GSO_NONE, 0, L4_OFF, true);
+}
+
+/* Frames the host sent into igbtap0 (/proc/net/dev: this namespace's) */
+static uint64_t tap_tx_packets(void)
+{
+    g_autofree char *s = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    g_assert_true(g_file_get_contents("/proc/net/dev", &s, NULL, NULL));
+    lines = g_strsplit(s, "\n", -1);
+    for (int i = 0; lines[i]; i++) {
+        char *c = strstr(lines[i], "igbtap0:");
+        unsigned long long v[10];
+
+        if (c && sscanf(c + 8, "%llu %llu %llu %llu %llu %llu %llu %llu %llu"
+                        " %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                        &v[6], &v[7], &v[8], &v[9]) == 10) {
+            return v[9];
+        }
+    }
+    g_assert_not_reached();
+}
+
+/* The next @n frames of @r, each of one buffer, appended to @got */
+static void hoff_receive(QIgb *d, QIgbRing *r, GPtrArray *got, unsigned n)
+{
+    while (n--) {
+        QIgbRxInfo info;
+        GByteArray *b = g_byte_array_sized_new(2048);
+
+        g_assert_true(qigb_rx_wait(d, r, &info));
+        g_assert_cmphex(info.status & IGB_RXD_STAT_EOP, ==, IGB_RXD_STAT_EOP);
+        g_byte_array_set_size(b, info.length);
+        qtest_memread(qigb_qts(d), info.buf, b->data, info.length);
+        g_ptr_array_add(got, b);
+    }
+}
+
+/*
+ * One QEMU with igb on tap igbtap0 (virtio-net headers on), host_offload
+ * as @on says: the frames its guest gets, and how many the tap passed.
+ */
+static GPtrArray *hoff_run(bool on, uint64_t *tap_frames)
+{
+    GPtrArray *got = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_byte_array_unref);
+    g_autofree uint8_t *f = g_malloc(32 * KiB);
+    IgbQemu e;
+    QIgbRing r;
+    QIgbRxInfo info;
+    uint64_t before;
+    int fd;
+
+    igbq_start(&e, "-netdev tap,id=" QIGB_NETDEV_ID ",ifname=igbtap0,"
+               "script=no,downscript=no,vnet_hdr=on -device igb,netdev="
+               QIGB_NETDEV_ID ",addr=04.0,mac=" QIGB_MAC_STR
+               ",host_offload=%s", on ? "on" : "off");
+    sh("ip link set igbtap0 up");
+    fd = vnet_packet_sock("igbtap0");
+    igb_init(&e.d);
+    qigb_ring_init(&e.d, &r, true, 0, 64, 2048, true);
+    qigb_rx_start(&e.d, &r, 0, 0);
+    qigb_rx_post(&e.d, &r, 63);
+
+    before = tap_tx_packets();
+    hoff_send_all(fd, f);
+    hoff_receive(&e.d, &r, got, HOFF_FRAMES);
+    settle(&e.d, 5);
+    g_assert_false(qigb_rx_poll(&e.d, &r, &info));
+    *tap_frames = tap_tx_packets() - before;
+
+    if (on) {
+        /*
+         * Room for 5 of the 14 segments, flow control on: the frame waits
+         * in QEMU's queue, and when buffers come the other 9 follow, none
+         * received twice.
+         */
+        unsigned first = got->len;
+
+        qigb_wr(&e.d, IGB_CTRL, qigb_rd(&e.d, IGB_CTRL) | HOFF_CTRL_TFCE);
+        qigb_ring_free(&e.d, &r);
+        qigb_ring_init(&e.d, &r, true, 0, 64, 2048, true);
+        qigb_rx_start(&e.d, &r, 0, 0);
+        qigb_rx_post(&e.d, &r, 5);
+        hoff_send_tso4(fd, f);
+        hoff_receive(&e.d, &r, got, 5);
+        settle(&e.d, 5);
+        g_assert_false(qigb_rx_poll(&e.d, &r, &info));
+        g_assert_cmpuint(qigb_rd(&e.d, IGB_RNBC), >, 0);
+        qigb_rx_post(&e.d, &r, 40);
+        hoff_receive(&e.d, &r, got, 9);
+        settle(&e.d, 5);
+        g_assert_false(qigb_rx_poll(&e.d, &r, &info));
+        for (unsigned i = 0; i < 14; i++) {
+            GByteArray *a = g_ptr_array_index(got, i);
+            GByteArray *b = g_ptr_array_index(got, first + i);
+
+            g_assert_cmpmem(b->data, b->len, a->data, a->len);
+        }
+    }
+    close(fd);
+    qigb_ring_free(&e.d, &r);
+    igbq_stop(&e);
+    return got;
+}
+
+static void hoff_child(void)
+{
+    g_autoptr(GPtrArray) ref = NULL, got = NULL;
+    uint64_t ref_tap, got_tap;
+    size_t off4 = 0, off6 = 0;
+
+    vnet_netns();
+    ref = hoff_run(false, &ref_tap);
+    got = hoff_run(true, &got_tap);
+    g_test_message("host_offload=off: %" PRIu64 " frames through the tap;"
+                   " on: %" PRIu64, ref_tap, got_tap);
+    g_assert_cmpuint(ref_tap, ==, HOFF_FRAMES);
+    g_assert_cmpuint(got_tap, ==, HOFF_SENDS);
+
+    /* the kernel's frames are the wire's: check them, then compare */
+    for (unsigned i = 0; i < HOFF_FRAMES; i++) {
+        GByteArray *a = g_ptr_array_index(ref, i);
+        GByteArray *b = g_ptr_array_index(got, i);
+        const uint8_t *p = a->data, *ip = p + IP_OFF;
+
+        if (i < 14) {
+            size_t seg = MIN(VNET_TSO4_MSS, VNET_TSO4_PAYLOAD - off4);
+
+            g_assert_cmpuint(a->len, ==, L4_OFF + 20 + seg);
+            assert_ipv4_csums(p, a->len);
+            g_assert_cmphex(lduw_be_p(ip + 4), ==, 0x1234 + i);
+            g_assert_cmpuint(ldl_be_p(p + L4_OFF + 4), ==, 1000 + off4);
+            g_assert_cmphex(p[L4_OFF + 13], ==, i == 13 ? 0x18 : 0x10);
+            off4 += seg;
+        } else if (i < 23) {
+            size_t seg = MIN(VNET_TSO6_MSS, VNET_TSO6_PAYLOAD - off6);
+
+            g_assert_cmpuint(a->len, ==, IP_OFF + 60 + seg);
+            g_assert_cmphex(csum_fold(csum_add(0, ip + 8, 32) + 6 + 20 + seg +
+                                      csum_add(0, ip + 40, 20 + seg)),
+                            ==, 0xffff);
+            off6 += seg;
+        } else {
+            assert_ipv4_csums(p, a->len);
+        }
+        g_assert_cmpmem(b->data, b->len, a->data, a->len);
+    }
+    g_assert_cmpuint(off4, ==, VNET_TSO4_PAYLOAD);
+    g_assert_cmpuint(off6, ==, VNET_TSO6_PAYLOAD);
+}
+
+static void test_rx_host_offload(void)
+{
+    if (vnet_possible()) {
+        vnet_fork(hoff_child);
+    }
+}
+
 #endif /* CONFIG_LINUX */
 
 static void igb_register_offload_tests(void)
@@ -5684,6 +5925,7 @@ static void igb_register_offload_tests(void)
     qtest_add_func("igb/filter-dump", test_filter_dump);
 #ifdef CONFIG_LINUX
     qtest_add_func("igb/tx-vnet-tap", test_tx_vnet_tap);
+    qtest_add_func("igb/rx-host-offload", test_rx_host_offload);
 #endif
 #endif
 }
@@ -8010,6 +8252,89 @@ static bool vec0_fired(QIgb *d, void *opaque)
     return qigb_msix_fired(d, 0);
 }
 
+/*
+ * TDT written while the VM is stopped (say, in migration's last pass): the
+ * model moves no frame and writes no guest memory until the VM runs, and
+ * the work asked for is migrated: the destination sends the frame when it
+ * runs.  (The transmit work is done in a bottom half, not in the write.)
+ */
+static void test_tx_stopped_migrate(void)
+{
+    g_autofree char *file = g_strdup_printf("/tmp/igb-stop-%d", getpid());
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    uint8_t tx[300], out[MAX_FRAME];
+    int sv[2], sv2[2];
+    IgbQemu e;
+    QTestState *dst;
+    QIgb d2;
+    QIgbRing tr;
+    QDict *rsp;
+    const char *st;
+    uint32_t idx;
+
+    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
+        g_test_skip("q35 or igb not available");
+        return;
+    }
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    igbq_start(&e, "-netdev socket,id=" QIGB_NETDEV_ID ",fd=%d -device igb,"
+               "netdev=" QIGB_NETDEV_ID ",addr=04.0,mac=" QIGB_MAC_STR,
+               sv[1]);
+    igb_init(&e.d);
+    qigb_ring_init(&e.d, &tr, false, 0, 8, 2048, false);
+    qigb_tx_start(&e.d, &tr);
+    make_frame(tx, sizeof(tx), other_mac, 41);
+    qigb_tx_adv(&e.d, &tr, tx, sizeof(tx));
+    sock_expect_frame(sv[0], tx, sizeof(tx));
+
+    qtest_qmp_assert_success(e.qts, "{ 'execute': 'stop' }");
+    make_frame(tx, sizeof(tx), other_mac, 42);
+    idx = qigb_tx_adv(&e.d, &tr, tx, sizeof(tx));
+    g_assert_cmpint(sock_recv_frame(sv[0], out, sizeof(out), 300), ==, -1);
+    g_assert_cmpuint(qigb_rd(&e.d, IGB_TDH(0)), ==, 2);
+    g_assert_false(qigb_tx_wait_dd(&e.d, &tr, idx));
+
+    qtest_qmp_assert_success(e.qts, "{ 'execute': 'migrate', 'arguments':"
+                             " { 'uri': %s } }", uri);
+    mig_wait(e.qts, "query-migrate", "completed");
+    g_assert_cmpint(sock_recv_frame(sv[0], out, sizeof(out), 100), ==, -1);
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv2), ==, 0);
+    dst = qtest_initf("-M q35 -netdev socket,id=" QIGB_NETDEV_ID ",fd=%d"
+                      " -device igb,netdev=" QIGB_NETDEV_ID ",addr=04.0,"
+                      "mac=" QIGB_MAC_STR " -incoming %s", sv2[1], uri);
+    mig_wait(dst, "query-migrate", "completed");
+    unlink(file);
+    d2 = e.d;
+    d2.pdev.bus = qpci_new_pc(dst, &e.alloc);
+    rsp = qtest_qmp(dst, "{ 'execute': 'query-status' }");
+    st = qdict_get_str(qdict_get_qdict(rsp, "return"), "status");
+    g_assert_cmpstr(st, !=, "running");     /* the source was stopped */
+    qobject_unref(rsp);
+    g_assert_cmpint(sock_recv_frame(sv2[0], out, sizeof(out), 300), ==, -1);
+
+    qtest_qmp_assert_success(dst, "{ 'execute': 'cont' }");
+    for (;;) {
+        /* the RARP frames QEMU announces the NIC with may come first */
+        ssize_t n = sock_recv_frame(sv2[0], out, sizeof(out),
+                                    SOCK_TIMEOUT_MS);
+
+        g_assert_cmpint(n, >, 14);
+        if (lduw_be_p(out + 12) != 0x8035) {
+            g_assert_cmpmem(out, n, tx, sizeof(tx));
+            break;
+        }
+    }
+    g_assert_true(qigb_tx_wait_dd(&d2, &tr, idx));
+    g_assert_cmpuint(qigb_rd(&d2, IGB_TDH(0)), ==, 4);
+
+    qpci_free_pc(d2.pdev.bus);
+    qtest_quit(dst);
+    igbq_stop(&e);
+    close(sv[0]);
+    close(sv2[0]);
+}
+
 static void test_sriov_migrate(void)
 {
     g_autofree char *file = NULL;
@@ -8233,6 +8558,7 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-vmdq-rss", test_sriov_vmdq_rss);
     qtest_add_func("igb/sriov-hostile-regs", test_sriov_hostile_regs);
     qtest_add_func("igb/sriov-migrate", test_sriov_migrate);
+    qtest_add_func("igb/tx-stopped-migrate", test_tx_stopped_migrate);
     qtest_add_func("igb/sriov-noisy-vf", test_sriov_noisy_vf);
     qtest_add_func("igb/sriov-vmvir", test_sriov_vmvir);
     qtest_add_func("igb/sriov-system-reset", test_sriov_system_reset);
