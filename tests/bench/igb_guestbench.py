@@ -43,6 +43,7 @@ import json
 import os
 import re
 import selectors
+import shlex
 import signal
 import statistics
 import subprocess
@@ -220,7 +221,10 @@ def boot(ns, model, binary, vcpus, args, img, log):
            "-append", append,
            "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off"
            % TAP,
-           "-device", "%s,netdev=n0,mac=%s" % (dev, MAC)]
+           "-device", "%s,netdev=n0,mac=%s%s" %
+           (dev, MAC, "," + args.ours_props
+            if model == "ours" and args.ours_props else "")]
+    cmd += shlex.split(args.qemu_args)
     nruns = args.runs * len(args.dirs) * (2 if vf else 1)
     timeout = 240 + nruns * (args.time + 30)
     log.write("# %s\n" % " ".join(cmd))
@@ -570,6 +574,10 @@ def main():
     ap.add_argument("--dirs", default="rx,tx",
                     help="rx (host->guest), tx (guest->host)")
     ap.add_argument("--no-vf", action="store_true", help="PF only")
+    ap.add_argument("--ours-props", default="",
+                    help="more properties of our igb, e.g. host_offload=off")
+    ap.add_argument("--qemu-args", default="",
+                    help="more QEMU arguments for every model (e.g. -trace)")
     ap.add_argument("--quick", action="store_true",
                     help="1 run per cell, 2 vCPUs only")
     ap.add_argument("--mem", default="1G")
@@ -651,6 +659,10 @@ def main():
             "process(es) running at the start" % (la0, la1, nq0)]
     if args.label:
         head.append(args.label)
+    if args.ours_props:
+        head.append("our igb with " + args.ours_props)
+    if args.qemu_args:
+        head.append("QEMU arguments added: " + args.qemu_args)
     head += ["TCG, -M q35 -m %s, -netdev tap (vhost=off, vnet_hdr: QEMU's "
              "default) in a namespace of its own; iperf3 -t %d, %d run(s) "
              "per cell, median;" % (args.mem, args.time, args.runs),
