@@ -843,6 +843,7 @@ void igb_core_reset(IgbCore *core)
 {
     igb_phy_reset(core);
     igb_mac_reset(core);
+    igb_rx_reset(core);
     /* a device (not software) reset clears the per-pool statistics too */
     memset(&core->mac[R(IGB_PVF_BASE)], 0,
            IGB_NUM_POOLS * IGB_PVF_STRIDE);

@@ -158,13 +158,22 @@ struct IgbCore {
      * backend's queue).
      */
     bool host_offload;
+    unsigned rx_gso_next;
+    size_t rx_gso_len;
+    uint32_t rx_gso_seq;
+    /*
+     * A frame from the backend is a burst the wire would have spread over
+     * its segments' wire time: while that lasts (rx_burst_deadline, then
+     * rx_burst_timer offers it again), a queue out of descriptors holds
+     * the rest of it even with SRRCTL.DROP_EN.
+     */
+    bool rx_burst;
+    int64_t rx_burst_deadline;
+    QEMUTimer *rx_burst_timer;
     /* work asked of the main loop: TX queues to run, RX queue to flush */
     QEMUBH *tx_bh, *rx_bh;
     uint32_t tx_pending;        /* bit per queue whose TDT was written */
     VMChangeStateEntry *vm_change;
-    unsigned rx_gso_next;
-    size_t rx_gso_len;
-    uint32_t rx_gso_seq;
     uint32_t rar_av;            /* bit per RAR entry with RAH.AV (from mac) */
     /* what LOG_UNIMP has said once (not migrated: only a log) */
     uint32_t unimp_said;
@@ -306,6 +315,7 @@ void igb_rx_init(IgbCore *core);
 void igb_rx_uninit(IgbCore *core);
 /* descriptors were given: offer held frames again (from a bottom half) */
 void igb_rx_kick(IgbCore *core);
+void igb_rx_reset(IgbCore *core);
 
 extern const VMStateDescription vmstate_igb_core;
 

@@ -19,6 +19,7 @@
 #include "qemu/rcu.h"
 #include "qemu/log.h"
 #include "qemu/iov.h"
+#include "qemu/timer.h"
 #include "qemu/main-loop.h"
 #include "system/runstate.h"
 #include "hw/pci/pci_device.h"
@@ -270,6 +271,9 @@ static IgbRxResult igb_rx_to_queue(IgbCore *core, int q, const uint8_t *buf,
     if (avail < need) {
         igb_stat_inc(core, IGB_RNBC, 1);
         trace_igb_rx_no_desc(q, head, tail, need);
+        if (can_hold && core->rx_burst) {
+            return IGB_RX_HOLD;     /* the wire would still be sending it */
+        }
         if ((srrctl & IGB_SRRCTL_DROP_EN) ||
             (core->mac[R(IGB_QDE)] & BIT(q))) {
             igb_stat_inc(core, IGB_RQDPC(q), 1);
@@ -995,8 +999,23 @@ static void igb_rx_bh(void *opaque)
     }
 }
 
+/* A held backend frame's wire time is over: offer it again */
+static void igb_rx_burst_end(void *opaque)
+{
+    igb_rx_kick(opaque);
+}
+
+void igb_rx_reset(IgbCore *core)
+{
+    core->rx_gso_next = 0;
+    core->rx_burst_deadline = 0;
+    timer_del(core->rx_burst_timer);
+}
+
 void igb_rx_init(IgbCore *core)
 {
+    core->rx_burst_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, igb_rx_burst_end,
+                                        core);
     core->rx_bh = qemu_bh_new_guarded(igb_rx_bh, core,
                                       &DEVICE(core->fn[IGB_PF_FN])->
                                       mem_reentrancy_guard);
@@ -1005,6 +1024,7 @@ void igb_rx_init(IgbCore *core)
 
 void igb_rx_uninit(IgbCore *core)
 {
+    timer_free(core->rx_burst_timer);
     qemu_bh_delete(core->rx_bh);
     core->rx_bh = NULL;
     net_rx_pkt_uninit(core->rx_pkt);
@@ -1159,11 +1179,29 @@ static bool igb_rx_from_host(IgbCore *core, const struct virtio_net_hdr *vh,
         core->rx_gso_seq == seq) {
         first = core->rx_gso_next;  /* the frame that found no room */
     }
+    if (!first) {
+        core->rx_burst_deadline = 0;
+    }
     core->rx_gso_next = 0;
+    core->rx_burst = !core->rx_burst_deadline ||
+                     qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) <
+                     core->rx_burst_deadline;
     r = igb_segment(buf, len, &h, first, igb_rx_segment_out, core);
+    core->rx_burst = false;
     trace_igb_rx_host_offload(len, vh->gso_type, vh->gso_size, first, r);
     if (r < 0 || r >= MAX(1, DIV_ROUND_UP(len - h.hdr_len, h.gso_size))) {
+        core->rx_burst_deadline = 0;
+        timer_del(core->rx_burst_timer);
         return true;    /* all of it received, or bad headers: dropped */
+    }
+    if (!core->rx_burst_deadline) {
+        /* 1 Gb/s: 8 ns a byte, with FCS, preamble and gap (24 bytes) */
+        size_t wire = h.hdr_len + h.gso_size + 24;
+        size_t left = DIV_ROUND_UP(len - h.hdr_len, h.gso_size) - r;
+
+        core->rx_burst_deadline = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+                                  (int64_t)(left * wire * 8);
+        timer_mod(core->rx_burst_timer, core->rx_burst_deadline);
     }
     core->rx_gso_next = r;
     core->rx_gso_len = len;

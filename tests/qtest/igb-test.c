@@ -5663,6 +5663,7 @@ static void test_tx_vnet_tap(void)
 #define HOFF_FRAMES     (14 + 9 + 1 + 1)
 #define HOFF_SENDS      4
 #define HOFF_CTRL_TFCE  (1u << 28)
+#define HOFF_RQDPC0     0xc030  /* queue 0's drop count (DROP_EN) */
 
 /* A packet socket that sends into @ifname behind virtio-net headers */
 static int vnet_packet_sock(const char *ifname)
@@ -5832,6 +5833,42 @@ static GPtrArray *hoff_run(bool on, uint64_t *tap_frames)
             GByteArray *b = g_ptr_array_index(got, first + i);
 
             g_assert_cmpmem(b->data, b->len, a->data, a->len);
+        }
+        g_ptr_array_set_size(got, first);
+
+        /*
+         * SRRCTL.DROP_EN, no flow control: the rest of the frame still
+         * waits for buffers while the wire would be sending it (9 segments
+         * at 1 Gb/s: ~110 us of virtual time), and is dropped after that.
+         */
+        qigb_wr(&e.d, IGB_CTRL, qigb_rd(&e.d, IGB_CTRL) & ~HOFF_CTRL_TFCE);
+        for (int late = 0; late < 2; late++) {
+            qigb_ring_free(&e.d, &r);
+            qigb_ring_init(&e.d, &r, true, 0, 64, 2048, true);
+            qigb_rx_start(&e.d, &r, 0, IGB_SRRCTL_DROP_EN);
+            qigb_rd(&e.d, HOFF_RQDPC0);
+            qigb_rx_post(&e.d, &r, 5);
+            hoff_send_tso4(fd, f);
+            hoff_receive(&e.d, &r, got, 5);
+            if (late) {
+                qtest_clock_step(e.qts, 1000 * 1000);
+                settle(&e.d, 2);
+                g_assert_cmpuint(qigb_rd(&e.d, HOFF_RQDPC0), ==, 9);
+                qigb_rx_post(&e.d, &r, 40);
+                settle(&e.d, 5);
+                g_assert_false(qigb_rx_poll(&e.d, &r, &info));
+            } else {
+                g_assert_cmpuint(qigb_rd(&e.d, HOFF_RQDPC0), ==, 0);
+                qigb_rx_post(&e.d, &r, 40);
+                hoff_receive(&e.d, &r, got, 9);
+                for (unsigned i = 0; i < 14; i++) {
+                    GByteArray *a = g_ptr_array_index(got, i);
+                    GByteArray *b = g_ptr_array_index(got, first + i);
+
+                    g_assert_cmpmem(b->data, b->len, a->data, a->len);
+                }
+            }
+            g_ptr_array_set_size(got, first);
         }
     }
     close(fd);
