@@ -482,7 +482,8 @@ static void igb_tx_send_frame(IgbCore *core, int q)
                 return;
             }
         }
-        if (ixsm) {
+        if (ixsm && !tse) {
+            /* (TSO: each segment's, or the backend's, is made later) */
             net_tx_pkt_update_ip_hdr_checksum(pkt);
         }
         if (txsm && ((ctx->type_tucmd_mlhl >> IGB_ADVTXD_TUCMD_L4T_SHIFT) &
