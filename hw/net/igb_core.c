@@ -1051,8 +1051,9 @@ int igb_segment(const uint8_t *frame, size_t len,
             stw_be_p(l3 + 2, hdr_len - l3off + n);
             stw_be_p(l3 + 4, ip_id + i);
             stw_be_p(l3 + 10, 0);
+            /* (IHL as far as the L4 header: a backend's may not agree) */
             stw_be_p(l3 + 10, net_checksum_finish(
-                     igb_csum(l3, (l3[0] & 0xF) * 4)));
+                     igb_csum(l3, MIN((l3[0] & 0xF) * 4, l4off - l3off))));
         }
         if (udp) {
             stw_be_p(l4 + 4, l4len);
