@@ -1140,7 +1140,7 @@ static bool igb_rx_from_host(IgbCore *core, const struct virtio_net_hdr *vh,
     g_autofree uint8_t *copy = NULL;
     struct virtio_net_hdr h = *vh;
     const uint8_t *buf;
-    uint32_t seq;
+    uint32_t seq, sum;
     unsigned first = 0;
     int r;
 
@@ -1153,11 +1153,10 @@ static bool igb_rx_from_host(IgbCore *core, const struct virtio_net_hdr *vh,
             return true;
         }
         iov_to_buf(iov, iovcnt, 0, core->rx_buf, len);
-        stw_be_p(core->rx_buf + cs + co,
-                 co == 6 ? net_checksum_finish_nozero(
-                               igb_csum(core->rx_buf + cs, len - cs))
-                         : net_checksum_finish(
-                               igb_csum(core->rx_buf + cs, len - cs)));
+        sum = igb_csum(core->rx_buf + cs, len - cs);
+        /* UDP (its checksum at offset 6) sends a zero sum as 0xFFFF */
+        stw_be_p(core->rx_buf + cs + co, co == 6 ?
+                 net_checksum_finish_nozero(sum) : net_checksum_finish(sum));
         return igb_rx_deliver(core, &one, 1, IGB_RX_SRC_WIRE) != 0;
     }
 
