@@ -6,7 +6,7 @@
 # alone takes ~25 minutes on 2 cores).
 #
 # Usage: fuzz.sh build
-#        fuzz.sh run [-t igb-pf|igb-sriov] [-s SECONDS] [-j JOBS]
+#        fuzz.sh run [-t igb-pf|igb-sriov|igb-vnet] [-s SECONDS] [-j JOBS]
 #        fuzz.sh cover [-t TARGET]     edges of hw/net/igb*.c the corpus reaches
 #        fuzz.sh repro FILE [-t TARGET]
 #
@@ -17,6 +17,9 @@
 # $IGB_CACHE/fuzz/artifacts/ and the run exits non-zero.  Each run's
 # libFuzzer log is kept in $IGB_CACHE/fuzz/logs/ and one line is added to
 # $IGB_CACHE/fuzz/campaign.txt (target, CPU seconds, execs, coverage).
+# igb-vnet puts the device on a TAP with virtio-net headers: it needs root
+# and runs in a network namespace of its own (unshare -n), where the TAP
+# stays down and no host traffic reaches it.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -59,8 +62,16 @@ done
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_SYMBOLIZER_PATH=/usr/bin/llvm-symbolizer-14
+# The model's trace events and guest-error logging on, written nowhere:
+# the fuzzer runs their arguments too.  QEMU_FUZZ_ARGS="" turns them off;
+# QEMU_FUZZ_ARGS="-trace 'igb_rx*'" with repro shows what an input does.
+export QEMU_FUZZ_ARGS=${QEMU_FUZZ_ARGS-"-trace 'igb*' -d guest_errors -D /dev/null"}
 export QTEST_LOG=${QTEST_LOG:-}
 [ -n "$QTEST_LOG" ] || unset QTEST_LOG
+
+# the TAP of igb-vnet is made in a private network namespace
+netns=()
+[ "$target" != igb-vnet ] || netns=(unshare -n)
 
 need_bin() {
     [ -x "$bin" ] || die "no $bin: run '$0 build' first"
@@ -74,24 +85,28 @@ build)
 run)
     need_bin
     corpus=$fdir/corpus-$target
-    mkdir -p "$corpus" "$fdir/artifacts" "$fdir/logs"
+    # libFuzzer's workers write fuzz-N.log where they run: a directory per
+    # target, so that two targets can be fuzzed at once
+    wdir=$fdir/work-$target
+    mkdir -p "$corpus" "$fdir/artifacts" "$fdir/logs" "$wdir"
+    rm -f "$wdir"/fuzz-*.log
     log="$fdir/logs/$target-$(date +%Y%m%d-%H%M%S).log"
     echo "fuzzing $target for $secs s with $jobs job(s); log $log"
     t0=$(date +%s)
     rc=0
-    (cd "$fdir" && "$bin" --fuzz-target="$target" "$corpus" "$seeds/$target" \
+    (cd "$wdir" && "${netns[@]}" "$bin" --fuzz-target="$target" "$corpus" "$seeds/$target" \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
         -max_len=65536 -print_final_stats=1 \
         -artifact_prefix="$fdir/artifacts/$target-" \
         ${jobs:+-jobs=$jobs -workers=$jobs}) >"$log" 2>&1 || rc=$?
-    if [ "$jobs" -gt 1 ]; then cat "$fdir"/fuzz-*.log >>"$log" 2>/dev/null || true
-                              rm -f "$fdir"/fuzz-*.log; fi
+    cat "$wdir"/fuzz-*.log >>"$log" 2>/dev/null || true
+    rm -f "$wdir"/fuzz-*.log
     t1=$(date +%s)
     # CPU time of the fuzzers (all children so far: the workers are waited
     # for by libFuzzer, which this shell waits for), not wall x jobs
-    times > "$fdir/times.txt"
+    times > "$wdir/times.txt"
     cpu=$(awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/)
-                             s += a[1] * 60 + a[2] }; printf "%d", s }' "$fdir/times.txt")
+                             s += a[1] * 60 + a[2] }; printf "%d", s }' "$wdir/times.txt")
     execs=$(awk '/stat::number_of_executed_units/ { n += $2 } END { print n + 0 }' "$log")
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
     echo "$(date -u +%FT%TZ) $target jobs=$jobs wall=$((t1 - t0))s cpu=${cpu}s execs=$execs ${cov:-cov: ?} rc=$rc" |
@@ -107,7 +122,7 @@ cover)
     # libFuzzer's per-function edge counts for the corpus, our files only
     out=$fdir/cover-$target.txt
     mkdir -p "$fdir/corpus-$target"
-    (cd "$fdir" && "$bin" --fuzz-target="$target" -runs=0 -print_coverage=1 \
+    (cd "$fdir" && "${netns[@]}" "$bin" --fuzz-target="$target" -runs=0 -print_coverage=1 \
         "$fdir/corpus-$target" "$seeds/$target") >"$fdir/cover-$target.log" 2>&1 || true
     awk '/^COVERED_FUNC:|^UNCOVERED_FUNC:/ && /hw\/net\/igb/ {
             split($0, a, "edges: "); split(a[2], e, "[/ ]")
@@ -123,7 +138,7 @@ cover)
 repro)
     need_bin
     [ -f "$file" ] || die "repro needs an input file"
-    "$bin" --fuzz-target="$target" -runs=1 "$file"
+    "${netns[@]}" "$bin" --fuzz-target="$target" -runs=1 "$file"
     ;;
 *)
     die "usage: fuzz.sh build|run|cover|repro [-t TARGET] [-s SECONDS] [-j JOBS]"

@@ -8,14 +8,16 @@ igbvf do to bring queues up, then traffic both ways.  They give libFuzzer
 a start deep in the TX, RX, loopback and VMDq code instead of having it
 find the ring registers by chance.
 
-Usage: igb-fuzz-seeds.py DIR   (writes DIR/igb-pf/* and DIR/igb-sriov/*)
+Usage: igb-fuzz-seeds.py DIR   (writes DIR/igb-pf/*, DIR/igb-sriov/* and
+                                DIR/igb-vnet/*)
 """
 import os
 import struct
 import sys
 
 (OP_PF_REG, OP_VF_REG, OP_MSIX, OP_IO, OP_CONFIG, OP_MEM_WRITE, OP_RX_FRAME,
- OP_CLOCK, OP_RING_SETUP, OP_TX_DESC, OP_FLASH, OP_LINK, OP_RX_IOV) = range(13)
+ OP_CLOCK, OP_RING_SETUP, OP_TX_DESC, OP_FLASH, OP_LINK, OP_RX_IOV,
+ OP_RUNSTATE, OP_SNAPSHOT, OP_RX_VNET) = range(16)
 
 DMA_BASE = 0x100000
 RING_BASE = DMA_BASE
@@ -57,6 +59,21 @@ def rx_frame(frame):
 
 def rx_iov(frame, c1, c2):
     return struct.pack('<BHHH', OP_RX_IOV, len(frame), c1, c2) + frame
+
+
+def rx_vnet(frame, flags=0, gso_type=0, hdr_len=0, gso_size=0,
+            csum_start=0, csum_offset=0):
+    """A frame from a TAP with a virtio_net_hdr (igb-vnet)."""
+    return struct.pack('<BHBBHHHH', OP_RX_VNET, len(frame), flags, gso_type,
+                       hdr_len, gso_size, csum_start, csum_offset) + frame
+
+
+def runstate(run):
+    return struct.pack('<BB', OP_RUNSTATE, run)
+
+
+def snapshot():
+    return struct.pack('<B', OP_SNAPSHOT)
 
 
 def link(up):
@@ -512,6 +529,69 @@ def seed_vf_traffic():
     return s
 
 
+NEEDS_CSUM, GSO_TCPV4, GSO_UDP, GSO_TCPV6, GSO_ECN = 1, 1, 3, 4, 0x80
+
+
+def partial(frame, l3, l4, sum_at):
+    """The frame as a TAP hands it with offloads: L4 checksum field holds
+    the pseudo-header sum only (what NEEDS_CSUM promises)."""
+    if frame[l3] >> 4 == 4:
+        pseudo = frame[l3 + 12:l3 + 20] + struct.pack('!BBH', 0, frame[l3 + 9],
+                                                      len(frame) - l4)
+    else:
+        pseudo = frame[l3 + 8:l3 + 40] + struct.pack('!IxxxB', len(frame) - l4,
+                                                     6)
+    s = ~csum(pseudo) & 0xffff
+    return frame[:l4 + sum_at] + struct.pack('!H', s) + frame[l4 + sum_at + 2:]
+
+
+def seed_vnet_gso():
+    """GSO TCPv4/v6 and partial-checksum frames from the backend, first
+    with room, then into a ring too small (held, then dropped by DROP_EN)."""
+    s = pf_basics() + ring_setup(0, 0x02)
+    t4 = partial(tcp_frame(MAC, 20000), 14, 34, 16)
+    s += rx_vnet(t4, NEEDS_CSUM, GSO_TCPV4, 54, 1448, 34, 16)
+    s += clock(2000000) + pf_wr(0xc018, 31)
+    t6 = ipv6_frame(MAC, 6, 9000)
+    t6 = partial(t6, 14, 62, 16)
+    s += rx_vnet(t6, NEEDS_CSUM, GSO_TCPV6 | GSO_ECN, 82, 1400, 62, 16)
+    u = partial(udp_frame(MAC, 1000), 14, 34, 6)
+    s += rx_vnet(u, NEEDS_CSUM, 0, 42, 0, 34, 6)
+    s += rx_vnet(t4[:1514], NEEDS_CSUM, 0, 54, 0, 34, 16)
+    s += clock(1000000) + pf_wr(0xc018, 31)
+    s += ring_setup(0, 0x02 | 0x10)                 # SRRCTL.DROP_EN
+    s += rx_vnet(t4, NEEDS_CSUM, GSO_TCPV4, 54, 1448, 34, 16)
+    s += clock(50000) + pf_wr(0xc018, 31) + clock(2000000)
+    s += pf_rd(0xc030) + pf_rd(0x4010)
+    return s
+
+
+def seed_vnet_vf():
+    """A GSO frame for a VF through the pools, and VF TSO to the backend."""
+    s = seed_vf_traffic()
+    t4 = partial(tcp_frame(VF_MAC[1], 8000), 14, 34, 16)
+    s += rx_vnet(t4, NEEDS_CSUM, GSO_TCPV4, 54, 1000, 34, 16)
+    s += clock(2000000) + vf_wr(1, 0x2818, 7) + clock(2000000)
+    return s
+
+
+def seed_snapshot():
+    """TDT written with the VM stopped, state saved and loaded, continued."""
+    s = vmdq_pf() + vf_up(0) + vf_up(1)
+    f = tcp_frame(VF_MAC[1], 300)
+    f = f[:6] + VF_MAC[0] + f[12:]
+    tx = RING_BASE + 0x40000 + 0x1000
+    buf = BUF_BASE + 0x100000
+    s += mem(buf, f) + mem(tx, struct.pack('<QQ', buf, len(f) | DATA | DEXT |
+                                           IFCS | EOP | RS |
+                                           (len(f) << 14) << 32))
+    s += vf_wr(0, 0x1520, 7)                        # VF EICS: pending
+    s += runstate(0) + vf_wr(0, 0x3818, 1) + snapshot()
+    s += vf_rd(0, 0x3810) + runstate(1) + clock(1000000)
+    s += vf_rd(0, 0x3810) + vf_rd(1, 0x2810) + snapshot() + pf_rd(0x0c8c)
+    return s
+
+
 def seed_wake():
     """The PF in D3hot with wake-up filters armed, then wake-up frames."""
     s = pf_basics()
@@ -551,8 +631,13 @@ def main():
                       'split-rss': seed_pf_split(), 'ptp': seed_ptp(),
                       'irq-legacy': seed_irq_legacy(), 'filters': seed_filters(),
                       'msix-moderation': seed_msix_moderation(),
-                      'loopback': seed_pf_loopback(), 'wake': seed_wake()},
+                      'loopback': seed_pf_loopback(), 'wake': seed_wake(),
+                      'snapshot': seed_snapshot()},
     }
+    # igb-sriov's sessions on a vnet TAP (frames get an empty header), and
+    # frames only a TAP with offloads can send
+    seeds['igb-vnet'] = dict(seeds['igb-sriov'], **{
+        'vnet-gso': seed_vnet_gso(), 'vnet-vf': seed_vnet_vf()})
     for target, files in seeds.items():
         os.makedirs(os.path.join(out, target), exist_ok=True)
         for name, data in files.items():

@@ -10,13 +10,18 @@
  * register accesses to the PF, the VFs and their MSI-X BARs, PCI config
  * writes, guest memory writes (descriptors and buffers), frames injected
  * from the network side (whole or in pieces), link changes, ring set-up
- * shortcuts and virtual clock steps.
+ * shortcuts, virtual clock steps, VM stop/continue and a save, reset and
+ * load of the device state (what loadvm does).
+ * igb-vnet is igb-sriov on a TAP that takes virtio-net headers (in the
+ * network namespace fuzz.sh gives it): the device then hands TSO frames
+ * to the backend whole and takes GSO and partial-checksum frames from it,
+ * which RX_VNET injects with a header from the input.
  * The machine is reset after every input.
  *
  * Input format: a sequence of records, each one opcode byte (taken modulo
  * the number of operations) and that operation's fixed-size operands
- * (little-endian); RX_FRAME, RX_IOV and MEM_WRITE carry a length and that
- * many bytes.  A truncated last record is ignored.
+ * (little-endian); RX_FRAME, RX_IOV, RX_VNET and MEM_WRITE carry a length
+ * and that many bytes.  A truncated last record is ignored.
  *
  * Copyright (c) 2026 The igb model authors
  *
@@ -32,11 +37,21 @@
 #include "net/net.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-net.h"
+#include "hw/pci/pci_device.h"
+#include "hw/qdev-core.h"
+#include "hw/sysbus.h"
+#include "io/channel-buffer.h"
+#include "migration/vmstate.h"
+#include "migration/qemu-file.h"
+#include "system/runstate.h"
 #include "standard-headers/linux/pci_regs.h"
 
 #define IGB_FUZZ_DEVFN      (4 << 3)
 #define IGB_FUZZ_VFS        7
 #define IGB_FUZZ_NETDEV     "igbfuzz0"
+#define IGB_FUZZ_ID         "igbfuzz"
+/* struct virtio_net_hdr: what igb asks a vnet-capable backend for */
+#define VNET_HDR            10
 
 #define ECAM_BASE           0xb0000000ULL
 #define Q35_PCIEXBAR        0x60
@@ -64,6 +79,8 @@ typedef struct IgbFuzzInput {
 } IgbFuzzInput;
 
 static NetClientState *igb_fuzz_nc;
+static PCIDevice *igb_fuzz_pf_dev;
+static bool igb_fuzz_vnet;
 static int igb_fuzz_sriov_cap;
 static uint16_t igb_fuzz_vf_first, igb_fuzz_vf_stride;
 /* next free TX descriptor of each PF queue (RING_SETUP resets it) */
@@ -92,7 +109,7 @@ static int vf_devfn(int vf)
     return IGB_FUZZ_DEVFN + igb_fuzz_vf_first + vf * igb_fuzz_vf_stride;
 }
 
-static void pci_bar(QTestState *s, int devfn, int bar, uint64_t addr)
+static void igb_fuzz_bar(QTestState *s, int devfn, int bar, uint64_t addr)
 {
     int off = PCI_BASE_ADDRESS_0 + 4 * bar;
 
@@ -113,10 +130,10 @@ static void igb_fuzz_bring_up(QTestState *s, bool sriov)
     qtest_outl(s, 0xcf8, 0x80000000 | Q35_PCIEXBAR);
     qtest_outl(s, 0xcfc, (uint32_t)ECAM_BASE | 1);
 
-    pci_bar(s, IGB_FUZZ_DEVFN, 0, PF_BAR0);
-    pci_bar(s, IGB_FUZZ_DEVFN, 1, PF_BAR1);
+    igb_fuzz_bar(s, IGB_FUZZ_DEVFN, 0, PF_BAR0);
+    igb_fuzz_bar(s, IGB_FUZZ_DEVFN, 1, PF_BAR1);
     qtest_writel(s, ecam(IGB_FUZZ_DEVFN, PCI_BASE_ADDRESS_2), PF_BAR2 | 1);
-    pci_bar(s, IGB_FUZZ_DEVFN, 3, PF_BAR3);
+    igb_fuzz_bar(s, IGB_FUZZ_DEVFN, 3, PF_BAR3);
     qtest_writew(s, ecam(IGB_FUZZ_DEVFN, PCI_COMMAND),
                  PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     /* MSI-X on, so that interrupts take the MSI-X path too */
@@ -245,6 +262,9 @@ enum {
     OP_FLASH,           /* u8 size/rw, u32 offset, u32 value */
     OP_LINK,            /* u8 up: the netdev's link, as "set_link" does */
     OP_RX_IOV,          /* u16 length, u16 split, u16 split, bytes */
+    OP_RUNSTATE,        /* u8 running: QMP stop / cont */
+    OP_SNAPSHOT,        /* save, reset, load the PF and VFs (loadvm) */
+    OP_RX_VNET,         /* u16 length, virtio_net_hdr, bytes */
     OP_COUNT
 };
 
@@ -253,7 +273,8 @@ static const uint8_t igb_fuzz_opsize[OP_COUNT] = {
     [OP_PF_REG] = 9, [OP_VF_REG] = 8, [OP_MSIX] = 8, [OP_IO] = 6,
     [OP_CONFIG] = 7, [OP_MEM_WRITE] = 5, [OP_RX_FRAME] = 2, [OP_CLOCK] = 4,
     [OP_RING_SETUP] = 2, [OP_TX_DESC] = 17, [OP_FLASH] = 9,
-    [OP_LINK] = 1, [OP_RX_IOV] = 6,
+    [OP_LINK] = 1, [OP_RX_IOV] = 6, [OP_RUNSTATE] = 1, [OP_SNAPSHOT] = 0,
+    [OP_RX_VNET] = 2 + VNET_HDR,
 };
 
 /* Frame bytes from the input; a short input is padded with zeroes. */
@@ -267,9 +288,87 @@ static size_t igb_fuzz_frame(IgbFuzzInput *in, uint8_t *frame, uint16_t len)
     return n;
 }
 
+/*
+ * Hand a frame to the device as the netdev does.  On a vnet TAP every
+ * frame starts with a virtio_net_hdr: hdr, or an empty one.
+ */
+static void igb_fuzz_send(const uint8_t *hdr, struct iovec *iov, int cnt)
+{
+    static const uint8_t none[VNET_HDR];
+    struct iovec v[4];
+
+    assert(cnt < ARRAY_SIZE(v));
+    if (!igb_fuzz_vnet) {
+        qemu_sendv_packet(igb_fuzz_nc, iov, cnt);
+        return;
+    }
+    v[0] = (struct iovec){ (void *)(hdr ? hdr : none), VNET_HDR };
+    memcpy(v + 1, iov, cnt * sizeof(*iov));
+    qemu_sendv_packet(igb_fuzz_nc, v, cnt + 1);
+}
+
+static void igb_fuzz_runstate(bool run)
+{
+    if (run && !runstate_is_running()) {
+        vm_start();
+    } else if (!run && runstate_is_running()) {
+        vm_stop(RUN_STATE_PAUSED);
+    }
+}
+
+/*
+ * What loadvm does to the device: the state saved with the VM stopped,
+ * the machine reset, the state loaded, the VM continued if it ran.  The
+ * VFs first, as in a migration stream (they register before their PF).
+ * A state the device saved must load: anything else is a finding.
+ */
+static void igb_fuzz_snapshot(void)
+{
+    PCIDevice *pf = igb_fuzz_pf_dev;
+    PCIDevice *dev[IGB_FUZZ_VFS + 1];
+    QIOChannelBuffer *bioc = qio_channel_buffer_new(64 * 1024);
+    bool running = runstate_is_running();
+    QEMUFile *out, *in;
+    int n = 0;
+
+    for (int i = 0; i < IGB_FUZZ_VFS; i++) {
+        dev[n++] = pf->exp.sriov_pf.vf[i];
+    }
+    dev[n++] = pf;
+
+    igb_fuzz_runstate(false);
+    out = qemu_file_new_output(QIO_CHANNEL(bioc));
+    for (int i = 0; i < n; i++) {
+        if (vmstate_save_state(out, DEVICE_GET_CLASS(dev[i])->vmsd, dev[i],
+                               NULL) < 0) {
+            abort();
+        }
+    }
+    /* the end of a stream, which the subsection reader peeks at */
+    qemu_put_byte(out, 0);
+    if (qemu_fflush(out) < 0) {
+        abort();
+    }
+    qemu_system_reset(SHUTDOWN_CAUSE_SNAPSHOT_LOAD);
+    bioc->offset = 0;
+    in = qemu_file_new_input(QIO_CHANNEL(bioc));
+    for (int i = 0; i < n; i++) {
+        const VMStateDescription *vmsd = DEVICE_GET_CLASS(dev[i])->vmsd;
+
+        if (vmstate_load_state(in, vmsd, dev[i], vmsd->version_id) < 0) {
+            abort();
+        }
+    }
+    qemu_fclose(in);
+    qemu_fclose(out);
+    object_unref(OBJECT(bioc));
+    igb_fuzz_runstate(running);
+}
+
 static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
 {
     static uint8_t frame[MAX_FRAME];
+    static uint8_t gso[UINT16_MAX + 1];
 
     while (in->left) {
         uint8_t op = *take(in, 1) % OP_COUNT;
@@ -322,7 +421,25 @@ static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
             break;
         case OP_RX_FRAME:
             len = igb_fuzz_frame(in, frame, lduw_le_p(a));
-            qemu_send_packet(igb_fuzz_nc, frame, len);
+            if (igb_fuzz_vnet) {
+                igb_fuzz_send(NULL, &(struct iovec){ frame, len }, 1);
+            } else {
+                qemu_send_packet(igb_fuzz_nc, frame, len);
+            }
+            break;
+        case OP_RX_VNET:
+            /* up to 64 KiB: what a TAP with TSO offloads may hand over */
+            len = lduw_le_p(a);
+            d = take(in, MIN(len, in->left));
+            memset(gso, 0, len);
+            memcpy(gso, d, in->p - d);
+            igb_fuzz_send(a + 2, &(struct iovec){ gso, len }, 1);
+            break;
+        case OP_RUNSTATE:
+            igb_fuzz_runstate(a[0] & 1);
+            break;
+        case OP_SNAPSHOT:
+            igb_fuzz_snapshot();
             break;
         case OP_RX_IOV: {
             /* the same frame in three pieces, as a backend may hand it */
@@ -335,7 +452,7 @@ static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
             iov[0] = (struct iovec){ frame, c1 };
             iov[1] = (struct iovec){ frame + c1, c2 - c1 };
             iov[2] = (struct iovec){ frame + c2, len - c2 };
-            qemu_sendv_packet(igb_fuzz_nc, iov, 3);
+            igb_fuzz_send(NULL, iov, 3);
             break;
         }
         case OP_LINK:
@@ -369,6 +486,7 @@ static void igb_fuzz_run(QTestState *s, const unsigned char *data,
 
     igb_fuzz_bring_up(s, sriov);
     igb_fuzz_one(s, &in, sriov);
+    igb_fuzz_runstate(true);
     /* frames the device could not take must not reach the next input */
     qemu_purge_queued_packets(igb_fuzz_nc);
     qmp_set_link(IGB_FUZZ_NETDEV, true, &error_abort);
@@ -391,6 +509,9 @@ static void igb_fuzz_pre(QTestState *s)
 {
     igb_fuzz_nc = qemu_find_netdev(IGB_FUZZ_NETDEV);
     g_assert(igb_fuzz_nc);
+    igb_fuzz_vnet = qemu_has_vnet_hdr(igb_fuzz_nc);
+    igb_fuzz_pf_dev = PCI_DEVICE(qdev_find_recursive(sysbus_get_default(),
+                                                     IGB_FUZZ_ID));
 
     igb_fuzz_bring_up(s, false);
     for (int off = PCI_CFG_SPACE_SIZE, n = 0; off && n < 64; n++) {
@@ -416,10 +537,16 @@ static GString *igb_fuzz_cmdline(FuzzTarget *t)
     GString *cmd = g_string_new(t->name);
 
     g_string_append(cmd, " -machine q35,accel=qtest -display none"
-                    " -nodefaults -m 32M"
-                    " -netdev hubport,hubid=0,id=" IGB_FUZZ_NETDEV
-                    " -device igb,addr=04.0,romfile=,netdev="
-                    IGB_FUZZ_NETDEV);
+                    " -nodefaults -m 32M");
+    if (!strcmp(t->name, "igb-vnet")) {
+        /* a TAP of its own, down: nothing arrives but what RX_* sends */
+        g_string_append(cmd, " -netdev tap,id=" IGB_FUZZ_NETDEV
+                        ",script=no,downscript=no,vnet_hdr=on");
+    } else {
+        g_string_append(cmd, " -netdev hubport,hubid=0,id=" IGB_FUZZ_NETDEV);
+    }
+    g_string_append(cmd, " -device igb,id=" IGB_FUZZ_ID
+                    ",addr=04.0,romfile=,netdev=" IGB_FUZZ_NETDEV);
     /* e.g. QEMU_FUZZ_ARGS="-trace igb_rx_*" to see what an input does */
     if (getenv("QEMU_FUZZ_ARGS")) {
         g_string_append_printf(cmd, " %s", getenv("QEMU_FUZZ_ARGS"));
@@ -439,6 +566,14 @@ static void igb_fuzz_register(void)
     fuzz_add_target(&(FuzzTarget){
         .name = "igb-sriov",
         .description = "igb PF with 7 VFs enabled: PF and VF BARs, VMDq",
+        .get_init_cmdline = igb_fuzz_cmdline,
+        .pre_fuzz = igb_fuzz_pre,
+        .fuzz = igb_fuzz_sriov,
+    });
+    fuzz_add_target(&(FuzzTarget){
+        .name = "igb-vnet",
+        .description = "igb-sriov on a TAP with virtio-net headers (needs "
+                       "CAP_NET_ADMIN; fuzz.sh runs it in its own netns)",
         .get_init_cmdline = igb_fuzz_cmdline,
         .pre_fuzz = igb_fuzz_pre,
         .fuzz = igb_fuzz_sriov,
