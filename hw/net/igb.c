@@ -70,6 +70,24 @@ IgbCore *igb_pf_core(PCIDevice *pf)
     return &IGB(pf)->core;
 }
 
+/*
+ * The PF and its VFs are one device with one core: all its work (TX and
+ * RX bottom halves, frames from the backend, register accesses) runs
+ * under the PF's re-entrancy guard.  QEMU refuses DMA into the PF's own
+ * BARs then; a VF's BAR or a function's config space (through ECAM) is
+ * another region, so the VF and config handlers ask here.  A real
+ * 82576 cannot reach either with its DMA.
+ */
+bool igb_own_dma(PCIDevice *pf, const char *what, uint64_t addr)
+{
+    if (!DEVICE(pf)->mem_reentrancy_guard.engaged_in_io) {
+        return false;
+    }
+    qemu_log_mask(LOG_GUEST_ERROR, "igb: the device's own DMA reached %s "
+                  "0x%" PRIx64 ": refused\n", what, addr);
+    return true;
+}
+
 /* BARs */
 static uint64_t igb_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -228,6 +246,9 @@ static void igb_setup_vnet(IgbState *s)
 static void igb_write_config(PCIDevice *d, uint32_t addr, uint32_t val,
                              int len)
 {
+    if (igb_own_dma(d, "the PF's config space at", addr)) {
+        return;
+    }
     pci_default_write_config(d, addr, val, len);
     pcie_cap_flr_write_config(d, addr, val, len);
     igb_core_set_num_vfs(&IGB(d)->core, pcie_sriov_num_vfs(d));

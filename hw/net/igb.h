@@ -24,4 +24,11 @@ void igb_pci_identity(PCIDeviceClass *k, uint16_t device_id);
 /* The core of the PF that owns a VF. */
 IgbCore *igb_pf_core(PCIDevice *pf);
 
+/*
+ * True (and a guest error logged) if an access to @pf or one of its VFs
+ * comes from the device's own work: DMA aimed at a VF BAR or at the
+ * functions' config space while the PF's guarded work runs.
+ */
+bool igb_own_dma(PCIDevice *pf, const char *what, uint64_t addr);
+
 #endif

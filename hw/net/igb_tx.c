@@ -625,11 +625,12 @@ static bool igb_tx_rate_ok(IgbCore *core, int q)
     return false;
 }
 
+/* in the bottom half, under the device's re-entrancy guard: not here */
 static void igb_tx_rate_timer(void *opaque)
 {
     IgbTxQueue *txq = opaque;
 
-    igb_tx_kick(txq->core, txq->index);
+    igb_tx_schedule(txq->core, txq->index);
 }
 
 void igb_tx_rate_changed(IgbCore *core, int q)

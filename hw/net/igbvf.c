@@ -42,26 +42,55 @@ static IgbCore *igbvf_core(IgbVfState *s)
     return igb_pf_core(pcie_sriov_get_pf(PCI_DEVICE(s)));
 }
 
-static uint64_t igbvf_mmio_read(void *opaque, hwaddr addr, unsigned size)
+/*
+ * A VF's registers are the PF's core: accesses hold the PF's re-entrancy
+ * guard (QEMU's own holds only the VF's) and are refused while it is
+ * held, i.e. when the device's DMA aims at a VF BAR.
+ */
+static MemReentrancyGuard *igbvf_enter(IgbVfState *s, hwaddr addr)
 {
-    IgbVfState *s = opaque;
+    PCIDevice *pf = pcie_sriov_get_pf(PCI_DEVICE(s));
 
-    return igb_core_vf_read(igbvf_core(s), pcie_sriov_vf_number(PCI_DEVICE(s)),
-                            addr);
+    if (igb_own_dma(pf, "a VF's BAR at", addr)) {
+        return NULL;
+    }
+    DEVICE(pf)->mem_reentrancy_guard.engaged_in_io = true;
+    return &DEVICE(pf)->mem_reentrancy_guard;
 }
 
-static void igbvf_mmio_write(void *opaque, hwaddr addr, uint64_t val,
-                             unsigned size)
+static MemTxResult igbvf_mmio_read(void *opaque, hwaddr addr, uint64_t *val,
+                                   unsigned size, MemTxAttrs attrs)
 {
     IgbVfState *s = opaque;
+    MemReentrancyGuard *g = igbvf_enter(s, addr);
 
+    if (!g) {
+        return MEMTX_ACCESS_ERROR;
+    }
+    *val = igb_core_vf_read(igbvf_core(s), pcie_sriov_vf_number(PCI_DEVICE(s)),
+                            addr);
+    g->engaged_in_io = false;
+    return MEMTX_OK;
+}
+
+static MemTxResult igbvf_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                                    unsigned size, MemTxAttrs attrs)
+{
+    IgbVfState *s = opaque;
+    MemReentrancyGuard *g = igbvf_enter(s, addr);
+
+    if (!g) {
+        return MEMTX_ACCESS_ERROR;
+    }
     igb_core_vf_write(igbvf_core(s), pcie_sriov_vf_number(PCI_DEVICE(s)),
                       addr, val);
+    g->engaged_in_io = false;
+    return MEMTX_OK;
 }
 
 static const MemoryRegionOps igbvf_mmio_ops = {
-    .read = igbvf_mmio_read,
-    .write = igbvf_mmio_write,
+    .read_with_attrs = igbvf_mmio_read,
+    .write_with_attrs = igbvf_mmio_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 1, .max_access_size = 8 },
     .impl = { .min_access_size = 4, .max_access_size = 4 },
@@ -73,6 +102,9 @@ static void igbvf_write_config(PCIDevice *d, uint32_t addr, uint32_t val,
     uint8_t *devctl = d->config + d->exp.exp_cap + PCI_EXP_DEVCTL;
     bool flr;
 
+    if (igb_own_dma(pcie_sriov_get_pf(d), "a VF's config space at", addr)) {
+        return;
+    }
     pci_default_write_config(d, addr, val, len);
     flr = pci_get_word(devctl) & PCI_EXP_DEVCTL_BCR_FLR;
     pcie_cap_flr_write_config(d, addr, val, len);

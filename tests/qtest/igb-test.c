@@ -8540,6 +8540,129 @@ static void test_sriov_migrate(void)
  * MSI-X BAR, with random values and sizes: QEMU survives, the PF keeps
  * working, and a VF reset brings the VF back to a sane state.
  */
+#define PF_RTTDQSEL         0x03604
+#define PF_RTTBCNRC         0x036b0
+#define RTTBCNRC_RS_ENA     (1u << 31)
+#define RTTBCNRC_RF_INT(n)  ((n) << 14)
+#define PF_RAL(i)           (0x05400 + 8 * (i))
+#define TXQ_TDWBAL          0x38
+#define TXQ_TDWBAH          0x3c
+#define VF_RDBAL0           0x02800
+
+/*
+ * The PF's next receive buffer is at @addr: a frame for the PF arrives
+ * and completes its descriptor (its bytes go wherever the DMA may go).
+ */
+static void rx_aim(Pools *p, uint64_t addr, const uint8_t *f, size_t len)
+{
+    QIgbRxInfo info;
+
+    qtest_writeq(p->s.qts, p->prx.desc + IGB_DESC_SIZE * p->prx.next, addr);
+    sock_send_frame(p->s.sv[0], f, len);
+    g_assert_true(qigb_rx_wait(&p->s.pf, &p->prx, &info));
+    g_assert_cmpint(info.length, ==, len);
+    qigb_rx_post(&p->s.pf, &p->prx, 1);
+}
+
+/*
+ * DMA re-entrancy across the functions of one device (the bug class of
+ * CVE-2023-3019 in e1000e).  QEMU refuses a device's DMA into its own
+ * BARs while the device works; the PF and its VFs share one core, so the
+ * same must hold for a VF's BAR, for the functions' config space (ECAM),
+ * and for work a timer restarts (the TX rate limiter).  Each aimed write
+ * leaves its target as it was, and everything works afterwards.
+ */
+static void test_sriov_dma_reentry(void)
+{
+    Pools p;
+    QIgb *pf, *vf0, *vf1;
+    QTestState *qts;
+    g_autofree uint8_t *out = g_malloc(MAX_FRAME);
+    uint8_t f[200];
+    uint64_t wb;
+    uint32_t rdbal0, rdbal1;
+    uint16_t cmd, devctl;
+    int exp, i;
+
+    if (!pools_start(&p)) {
+        pools_stop(&p);
+        return;
+    }
+    pf = &p.s.pf;
+    vf0 = &p.s.vf[0];
+    vf1 = &p.s.vf[1];
+    qts = p.s.qts;
+
+    /* into VF0's BAR: its RX ring registers */
+    rdbal0 = qigb_rd(vf0, VF_RDBAL0);
+    g_assert_cmphex(rdbal0, !=, 0);
+    make_frame(f, sizeof(f), igb_mac, 1);
+    rx_aim(&p, p.s.vf_bar0 + VF_RDBAL0, f, sizeof(f));
+    g_assert_cmphex(qigb_rd(vf0, VF_RDBAL0), ==, rdbal0);
+
+    /* into the PF's config space: bytes 4-5 would turn bus mastering off */
+    cmd = ecam_rdw(qts, p.s.devfn, PCI_COMMAND);
+    make_frame(f, sizeof(f), igb_mac, 2);
+    g_assert_cmphex(lduw_le_p(f + PCI_COMMAND), !=, cmd);
+    rx_aim(&p, ecam_addr(p.s.devfn, 0), f, sizeof(f));
+    g_assert_cmphex(ecam_rdw(qts, p.s.devfn, PCI_COMMAND), ==, cmd);
+
+    /* into VF1's config space, Initiate FLR set where its DEVCTL is */
+    exp = qpci_find_capability(&vf1->pdev, PCI_CAP_ID_EXP, 0);
+    g_assert_cmpint(exp, >, 0);
+    g_assert_cmpint(exp + PCI_EXP_DEVCTL + 2, <=, sizeof(f));
+    devctl = qpci_config_readw(&vf1->pdev, exp + PCI_EXP_DEVCTL);
+    rdbal1 = qigb_rd(vf1, VF_RDBAL0);
+    make_frame(f, sizeof(f), igb_mac, 3);
+    stw_le_p(f + exp + PCI_EXP_DEVCTL, devctl | PCI_EXP_DEVCTL_BCR_FLR);
+    rx_aim(&p, ecam_addr(vf1->pdev.devfn, 0), f, sizeof(f));
+    g_assert_cmphex(qigb_rd(pf, PF_VFLRE), ==, 0);
+    g_assert_cmphex(qigb_rd(vf1, VF_RDBAL0), ==, rdbal1);
+    g_assert_cmphex(qpci_config_readw(&vf1->pdev, exp + PCI_EXP_DEVCTL), ==,
+                    devctl);
+
+    /*
+     * From the rate limiter's timer: the PF's queue limited to a tenth of
+     * the link, its head written back into the PF's own RAL(10); the
+     * second and third frames leave when the timer has given credit.
+     */
+    qigb_wr(pf, PF_RAL(10), 0x11223344);
+    qigb_wr(pf, PF_RTTDQSEL, SRIOV_PF_POOL);
+    qigb_wr(pf, PF_RTTBCNRC, RTTBCNRC_RS_ENA | RTTBCNRC_RF_INT(10));
+    wb = pf->mmio.addr + PF_RAL(10);
+    qigb_wr(pf, PF_TXQ(SRIOV_PF_POOL) + TXQ_TDWBAH, wb >> 32);
+    qigb_wr(pf, PF_TXQ(SRIOV_PF_POOL) + TXQ_TDWBAL, (uint32_t)wb | 1);
+    make_frame(f, sizeof(f), other_mac, 4);
+    for (i = 0; i < 3; i++) {
+        qigb_tx_adv(pf, &p.ptx, f, sizeof(f));
+    }
+    for (i = 0; i < 3; i++) {
+        ssize_t n;
+
+        qtest_clock_step(qts, 100 * 1000);
+        n = sock_recv_frame(p.s.sv[0], out, MAX_FRAME, SOCK_TIMEOUT_MS);
+        g_assert_cmpint(n, ==, sizeof(f));
+        g_assert_cmpmem(out, n, f, sizeof(f));
+    }
+    g_assert_cmphex(qigb_rd(pf, PF_TXQ(SRIOV_PF_POOL) + QREG(IGB_TDH(0))),
+                    ==, p.ptx.tail);
+    g_assert_cmphex(qigb_rd(pf, PF_RAL(10)), ==, 0x11223344);
+    qigb_wr(pf, PF_TXQ(SRIOV_PF_POOL) + TXQ_TDWBAL, 0);
+    qigb_wr(pf, PF_RTTBCNRC, 0);
+
+    /* everything still works: the PF both ways, VF0 and VF1 receive */
+    pf_to_wire(&p, f, sizeof(f));
+    make_frame(f, sizeof(f), igb_mac, 5);
+    sock_send_frame(p.s.sv[0], f, sizeof(f));
+    rx_expect_post(pf, &p.prx, f, sizeof(f));
+    for (i = 0; i < 2; i++) {
+        make_frame(f, sizeof(f), vf_macs[i], 6 + i);
+        sock_send_frame(p.s.sv[0], f, sizeof(f));
+        rx_expect_post(&p.s.vf[i], &p.vrx[i], f, sizeof(f));
+    }
+    pools_stop(&p);
+}
+
 static void test_sriov_hostile_regs(void)
 {
     uint32_t rng = g_test_rand_int() | 1;
@@ -8600,6 +8723,7 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-vmvir", test_sriov_vmvir);
     qtest_add_func("igb/sriov-system-reset", test_sriov_system_reset);
     qtest_add_func("igb/sriov-pf-unplug", test_sriov_pf_unplug);
+    qtest_add_func("igb/sriov-dma-reentry", test_sriov_dma_reentry);
 #ifdef CONFIG_LINUX
     qtest_add_func("igb/sriov-vnet-tap", test_sriov_vnet_tap);
 #endif
