@@ -1242,6 +1242,9 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
         }
         break;
     case IGB_K_TXDCTL:
+        if (core->mac[idx] & ~masked & IGB_QDCTL_ENABLE) {
+            igb_tx_queue_disabled(core, igb_queue_of(off));
+        }
         core->mac[idx] = masked & ~IGB_QDCTL_SWFLUSH;
         if (masked & IGB_QDCTL_ENABLE) {
             igb_tx_schedule(core, igb_queue_of(off));

@@ -852,6 +852,21 @@ void igb_tx_uninit(IgbCore *core)
     }
 }
 
+/*
+ * A driver disables a queue to reprogram it (DPDK's queue stop, igb's
+ * ring set-up) and starts it again at new head and tail: a frame whose
+ * first pieces were fetched before must not be finished with the pieces
+ * of the next one.
+ */
+void igb_tx_queue_disabled(IgbCore *core, int q)
+{
+    if (core->txq[q].in_frame) {
+        trace_igb_tx_frame_forgotten(q, core->txq[q].nfrags,
+                                     core->txq[q].total);
+        igb_tx_frame_done(core, q);
+    }
+}
+
 void igb_tx_queue_reset(IgbCore *core, int q)
 {
     if (core->txq[q].pkt) {

@@ -1826,6 +1826,84 @@ static void test_hostile_tx(void *obj, void *data, QGuestAllocator *alloc)
     guest_free(alloc, big);
 }
 
+static uint32_t tx_desc_sta(QIgb *d, QIgbRing *r, uint32_t idx);
+
+/* A legacy descriptor of @f's bytes without EOP at the tail */
+static void tx_put_noeop(QIgb *d, QIgbRing *r, const uint8_t *f, size_t len)
+{
+    uint64_t ba = r->bufs[r->tail];
+    uint32_t dw[4] = { (uint32_t)ba, (uint32_t)(ba >> 32),
+                       len | IGB_TXD_CMD_IFCS | IGB_TXD_CMD_RS, 0 };
+
+    qtest_memwrite(qigb_qts(d), ba, f, len);
+    qigb_tx_put_desc(d, r, dw);
+}
+
+/*
+ * Chains a driver should not make (the e1000 family's infinite-loop bug
+ * class): a frame without EOP for ten laps of an 8-entry ring (every
+ * descriptor is consumed and completed each lap, nothing is sent, and
+ * the frame is dropped at its EOP: 71 pieces, more than the 64 kept); a
+ * half-sent frame whose ring is moved under it; and a queue disabled in
+ * the middle of a frame, then reprogrammed and enabled (what DPDK's queue
+ * stop/start does): the half frame is gone, the next frame leaves whole.
+ */
+static void test_tx_hostile_chains(void *obj, void *data,
+                                   QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    g_autofree uint8_t *out = g_malloc(MAX_FRAME);
+    QIgbRing r, r2;
+    uint8_t f[100];
+    int lap, i;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, false, 0, 8, 2048, false);
+    qigb_tx_start(d, &r);
+    make_frame(f, sizeof(f), other_mac, 1);
+    for (lap = 0; lap < 10; lap++) {
+        for (i = 0; i < 7; i++) {
+            tx_put_noeop(d, &r, f, sizeof(f));
+        }
+        qigb_tx_kick(d, &r);
+        settle(d, 2);
+        g_assert_cmpuint(qigb_rd(d, IGB_TDH(0)), ==, r.tail);
+        g_assert_cmphex(tx_desc_sta(d, &r, (r.tail + 7) % 8) & 1, ==, 1);
+        assert_alive(d);
+    }
+    g_assert_cmpint(sock_recv_frame(env->sv[0], out, MAX_FRAME, 100), ==, -1);
+    tx_bad_desc(d, &r, r.bufs[r.tail], sizeof(f) | IGB_TXD_CMD_EOP |
+                IGB_TXD_CMD_IFCS | IGB_TXD_CMD_RS);
+    settle(d, 2);
+    g_assert_cmpuint(qigb_rd(d, IGB_TDH(0)), ==, r.tail);
+    g_assert_cmpint(sock_recv_frame(env->sv[0], out, MAX_FRAME, 100), ==, -1);
+    tx_one(d, &r, env->sv[0], 100, 2, false);
+
+    /* three pieces out, then the ring moved while the queue runs */
+    for (i = 0; i < 3; i++) {
+        tx_put_noeop(d, &r, f, sizeof(f));
+    }
+    qigb_tx_kick(d, &r);
+    settle(d, 2);
+    qigb_ring_init(d, &r2, false, 0, 16, 2048, false);
+    tx_put_noeop(d, &r2, f, sizeof(f));
+    qigb_tx_kick(d, &r2);
+    settle(d, 2);
+    assert_alive(d);
+
+    /* disabled mid-frame, reprogrammed, enabled: the next frame is whole */
+    qigb_wr(d, IGB_TXDCTL(0), qigb_rd(d, IGB_TXDCTL(0)) & ~IGB_QUEUE_ENABLE);
+    qigb_ring_free(d, &r2);
+    qigb_ring_init(d, &r2, false, 0, 16, 2048, false);
+    qigb_tx_start(d, &r2);
+    tx_one(d, &r2, env->sv[0], 120, 3, false);
+    tx_one(d, &r2, env->sv[0], 130, 4, true);
+    g_assert_cmpint(sock_recv_frame(env->sv[0], out, MAX_FRAME, 100), ==, -1);
+    qigb_ring_free(d, &r2);
+    qigb_ring_free(d, &r);
+}
+
 /* Offload requests that make no sense for the frame they come with */
 static void tx_bad_offload(QIgb *d, QIgbRing *r, int fd, const uint8_t *f,
                            size_t len, uint32_t vlan_macip_lens,
@@ -3248,6 +3326,7 @@ static void igb_register_tests(void)
     qos_add_test("msix", "igb", test_msix, &opts);
     qos_add_test("stats", "igb", test_stats, &opts);
     qos_add_test("hostile-tx", "igb", test_hostile_tx, &opts);
+    qos_add_test("tx-hostile-chains", "igb", test_tx_hostile_chains, &opts);
     qos_add_test("hostile-rx", "igb", test_hostile_rx, &opts);
     qos_add_test("hostile-offload", "igb", test_hostile_offload, &opts);
     qos_add_test("hostile-rx-frames", "igb", test_hostile_rx_frames, &opts);
@@ -4440,6 +4519,116 @@ static void test_rx_hdr_split(void *obj, void *data, QGuestAllocator *alloc)
 
     for (i = 0; i < r.count; i++) {
         guest_free(d->alloc, hbuf[i]);
+    }
+    qigb_ring_free(d, &r);
+}
+
+/*
+ * Receive buffers a driver should not post (the e1000 family's
+ * NULL-buffer and overrun bug classes): a header buffer smaller than the
+ * headers, or none (BSIZEHDR 0): not split, nothing in it; NULL header
+ * and packet buffers: nothing written at guest address 0, the descriptor
+ * completes; SRRCTL.BSIZEPACKET 0 (RCTL's 256-byte size then): a 700-byte
+ * frame in three buffers, none written past 256 bytes.  The next frame
+ * arrives whole.
+ */
+static void test_rx_hostile_buffers(void *obj, void *data,
+                                    QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QTestState *qts = qigb_qts(d);
+    g_autofree uint8_t *low = g_malloc(4096);
+    g_autofree uint8_t *low2 = g_malloc(4096);
+    g_autofree uint8_t *got = g_malloc(2048);
+    QIgbRing r;
+    QIgbRxInfo info;
+    uint64_t hbuf[8], slot;
+    uint8_t f[700];
+    size_t len, hlen;
+    uint32_t i, j, wb[4];
+
+    igb_init(d);
+    qigb_ring_init(d, &r, true, 0, ARRAY_SIZE(hbuf), 2048, true);
+    for (i = 0; i < r.count; i++) {
+        hbuf[i] = guest_alloc(alloc, HDR_BUF_SIZE);
+    }
+    qigb_rx_start(d, &r, 0, 0);
+    qtest_memset(qts, 0, 0x5a, 4096);
+    qtest_memread(qts, 0, low, 4096);
+
+    /* 66 header bytes (TCP with options) for a 64-byte header buffer */
+    qigb_wr(d, IGB_SRRCTL(0), 2 | SRRCTL_BSIZEHDR(64) | SRRCTL_DESC_SPLIT);
+    split_post(d, &r, hbuf, r.count - 1);
+    len = make_ipv4(f, 6, 300, 1);
+    f[L4_OFF + 12] = 8 << 4;
+    memset(f + L4_OFF + 20, 1, 12);
+    ipv4_fix_csums(f);
+    split_expect(d, env, &r, hbuf, f, len, 0);
+    /* no header buffer size at all */
+    qigb_wr(d, IGB_SRRCTL(0), 2 | SRRCTL_DESC_SPLIT);
+    len = make_ipv4_ok(f, 6, 300, 2);
+    split_expect(d, env, &r, hbuf, f, len, 0);
+
+    /* a NULL header buffer: the headers go nowhere, the rest arrives */
+    qigb_wr(d, IGB_SRRCTL(0), 2 | SRRCTL_BSIZEHDR(HDR_BUF_SIZE) |
+            SRRCTL_DESC_SPLIT);
+    qtest_writeq(qts, r.desc + IGB_DESC_SIZE * r.next + 8, 0);
+    len = make_ipv4_ok(f, 6, 300, 3);
+    hlen = L4_OFF + 20;
+    sock_send_frame(env->sv[0], f, len);
+    g_assert_true(qigb_rx_wait(d, &r, &info));
+    desc_read(d, &r, info.index, wb);
+    g_assert_cmphex(info.status & (IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP), ==,
+                    IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP);
+    g_assert_cmpuint(info.length, ==, len - hlen);
+    qtest_memread(qts, info.buf, got, len - hlen);
+    g_assert_cmpmem(got, len - hlen, f + hlen, len - hlen);
+    split_post(d, &r, hbuf, 1);
+
+    /* a NULL packet buffer (one-buffer descriptors) */
+    qigb_wr(d, IGB_SRRCTL(0), 2 | IGB_SRRCTL_DESCTYPE_ADV1BUF);
+    slot = r.desc + IGB_DESC_SIZE * r.next;
+    qtest_writeq(qts, slot, 0);
+    qtest_writeq(qts, slot + 8, 0);
+    make_frame(f, 300, bcast_mac, 4);
+    sock_send_frame(env->sv[0], f, 300);
+    g_assert_true(qigb_rx_wait(d, &r, &info));
+    g_assert_cmphex(info.status & (IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP), ==,
+                    IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP);
+    qigb_rx_post(d, &r, 1);
+
+    /* BSIZEPACKET 0 and RCTL.BSIZE 256: three buffers, none overrun */
+    qigb_wr(d, IGB_SRRCTL(0), IGB_SRRCTL_DESCTYPE_ADV1BUF);
+    qigb_wr(d, IGB_RCTL, qigb_rd(d, IGB_RCTL) | 3u << 16);
+    for (j = 0; j < 3; j++) {
+        qtest_memset(qts, r.bufs[(r.next + j) % r.count], 0xa5, 2048);
+    }
+    make_frame(f, sizeof(f), bcast_mac, 5);
+    sock_send_frame(env->sv[0], f, sizeof(f));
+    for (j = 0; j < 3; j++) {
+        size_t want = j < 2 ? 256 : sizeof(f) - 512;
+
+        g_assert_true(qigb_rx_wait(d, &r, &info));
+        g_assert_cmpuint(info.length, ==, want);
+        g_assert_cmphex(info.status & IGB_RXD_STAT_EOP, ==,
+                        j == 2 ? IGB_RXD_STAT_EOP : 0);
+        qtest_memread(qts, info.buf, got, 2048);
+        g_assert_cmpmem(got, want, f + 256 * j, want);
+        for (i = want; i < 2048; i++) {
+            g_assert_cmphex(got[i], ==, 0xa5);
+        }
+    }
+    qigb_rx_post(d, &r, 3);
+
+    /* sizes back to 2 KiB: a frame arrives whole; page 0 untouched */
+    qigb_wr(d, IGB_RCTL, qigb_rd(d, IGB_RCTL) & ~(3u << 16));
+    qigb_wr(d, IGB_SRRCTL(0), 2 | IGB_SRRCTL_DESCTYPE_ADV1BUF);
+    rx_send_expect(d, &r, env->sv[0], bcast_mac, 1500, 6);
+    qtest_memread(qts, 0, low2, 4096);
+    g_assert_cmpmem(low2, 4096, low, 4096);
+    for (i = 0; i < r.count; i++) {
+        guest_free(alloc, hbuf[i]);
     }
     qigb_ring_free(d, &r);
 }
@@ -5948,6 +6137,7 @@ static void igb_register_offload_tests(void)
     qos_add_test("ptp-rx", "igb", test_ptp_rx, &opts);
     qos_add_test("ptp-tx", "igb", test_ptp_tx, &opts);
     qos_add_test("rx-hdr-split", "igb", test_rx_hdr_split, &opts);
+    qos_add_test("rx-hostile-buffers", "igb", test_rx_hostile_buffers, &opts);
     qos_add_test("vlan-double", "igb", test_vlan_double, &opts);
     qos_add_test("wake", "igb", test_wake, &opts);
     qos_add_test("tx-wthresh", "igb", test_tx_wthresh, &opts);
@@ -8540,6 +8730,51 @@ static void test_sriov_migrate(void)
  * MSI-X BAR, with random values and sizes: QEMU survives, the PF keeps
  * working, and a VF reset brings the VF back to a sane state.
  */
+/*
+ * VLAN anti-spoofing (DTXSWC bit 8 + pool): VF0 may send tagged frames
+ * only with a VLAN that a VLVF entry gives its pool.  VID 12 (VF0's)
+ * leaves; VID 13 is dropped (its descriptor completes), WVBR bit 8 is set
+ * and the PF's ICR has DOUTSYNC; untagged frames are not VLAN-checked;
+ * VF1, whose bit is clear, may send VID 13.
+ */
+static void test_sriov_vlan_spoof(void)
+{
+    Pools p;
+    QIgb *pf;
+    uint8_t f[120], t[124];
+
+    if (!pools_start(&p)) {
+        pools_stop(&p);
+        return;
+    }
+    pf = &p.s.pf;
+    qigb_wr(pf, PF_VLVF(0), VLVF_EN | VLVF_POOL(0) | 12);
+    qigb_wr(pf, PF_DTXSWC, DTXSWC_LOOPBACK_EN | BIT(8 + 0));
+    qigb_rd(pf, PF_WVBR);
+
+    make_frame_src(f, sizeof(f), other_mac, vf_macs[0], 1);
+    add_tag(t, f, sizeof(f), 12);
+    vf_send(&p, 0, t, sizeof(t));
+    sock_expect_frame(p.s.sv[0], t, sizeof(t));
+    g_assert_cmphex(qigb_rd(pf, PF_WVBR), ==, 0);
+
+    add_tag(t, f, sizeof(f), 13);
+    vf_send(&p, 0, t, sizeof(t));
+    sock_nothing(&p);
+    rings_empty(&p, true, BIT(1));
+    g_assert_cmphex(qigb_rd(pf, PF_WVBR), ==, BIT(8));
+    g_assert_cmphex(qigb_rd(pf, IGB_ICR) & BIT(28), ==, BIT(28));
+
+    vf_send(&p, 0, f, sizeof(f));
+    sock_expect_frame(p.s.sv[0], f, sizeof(f));
+    make_frame_src(f, sizeof(f), other_mac, vf_macs[1], 2);
+    add_tag(t, f, sizeof(f), 13);
+    vf_send(&p, 1, t, sizeof(t));
+    sock_expect_frame(p.s.sv[0], t, sizeof(t));
+    g_assert_cmphex(qigb_rd(pf, PF_WVBR), ==, 0);
+    pools_stop(&p);
+}
+
 #define PF_RTTDQSEL         0x03604
 #define PF_RTTBCNRC         0x036b0
 #define RTTBCNRC_RS_ENA     (1u << 31)
@@ -8724,6 +8959,7 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-system-reset", test_sriov_system_reset);
     qtest_add_func("igb/sriov-pf-unplug", test_sriov_pf_unplug);
     qtest_add_func("igb/sriov-dma-reentry", test_sriov_dma_reentry);
+    qtest_add_func("igb/sriov-vlan-spoof", test_sriov_vlan_spoof);
 #ifdef CONFIG_LINUX
     qtest_add_func("igb/sriov-vnet-tap", test_sriov_vnet_tap);
 #endif
