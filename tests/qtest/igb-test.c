@@ -550,12 +550,15 @@ static void test_eeprom(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmphex(w, ==, igb_mac[2] | igb_mac[3] << 8);
 }
 
+#define EEPROM_WORDS        1024
+
 static void test_eeprom_write(void *obj, void *data, QGuestAllocator *alloc)
 {
     QIgb *d = obj;
     static const uint32_t words[] = { 0x100, 0x101, 0x3ff };
     static const uint16_t vals[] = { 0x1234, 0xabcd, 0x5aa5 };
-    uint16_t w, before[ARRAY_SIZE(words)];
+    static const uint32_t beyond[] = { 0x400, 0x7ff, 0x3fff };
+    uint16_t w, before[ARRAY_SIZE(words)], all[EEPROM_WORDS];
     size_t i;
 
     qigb_reset(d);
@@ -588,6 +591,24 @@ static void test_eeprom_write(void *obj, void *data, QGuestAllocator *alloc)
         g_assert_true(qigb_eeprom_write(d, words[i], before[i]));
         g_assert_true(qigb_eeprom_read(d, words[i], &w));
         g_assert_cmphex(w, ==, before[i]);
+    }
+
+    /*
+     * Beyond the 1024 words (the address field has 14 bits): EEWR and
+     * EERD are done at once, the read gives 0, and no word changes (no
+     * wrap-around onto word 0x3ff or 0)
+     */
+    for (i = 0; i < EEPROM_WORDS; i++) {
+        g_assert_true(qigb_eeprom_read(d, i, &all[i]));
+    }
+    for (i = 0; i < ARRAY_SIZE(beyond); i++) {
+        g_assert_true(qigb_eeprom_write(d, beyond[i], 0x7777));
+        g_assert_true(qigb_eeprom_read(d, beyond[i], &w));
+        g_assert_cmphex(w, ==, 0);
+    }
+    for (i = 0; i < EEPROM_WORDS; i++) {
+        g_assert_true(qigb_eeprom_read(d, i, &w));
+        g_assert_cmphex(w, ==, all[i]);
     }
 }
 
@@ -1071,36 +1092,20 @@ static void test_tx_csum(void *obj, void *data, QGuestAllocator *alloc)
     qigb_ring_free(d, &r);
 }
 
-static void test_tx_tso(void *obj, void *data, QGuestAllocator *alloc)
+/*
+ * The segments of @f (@hdr header bytes, @payload bytes) cut at @mss, as
+ * the frame's TSO with IP ID 0x1234 and TCP sequence 1000 makes them
+ */
+static void tso_expect(int fd, const uint8_t *f, size_t hdr, size_t payload,
+                       size_t mss)
 {
-    const size_t mss = 1000, payload = 2500, hdr = L4_OFF + 20;
-    QIgb *d = obj;
-    IgbEnv *env = data;
-    QIgbRing r;
-    g_autofree uint8_t *f = g_malloc(hdr + payload);
     g_autofree uint8_t *out = g_malloc(MAX_FRAME);
-    size_t len, off, seg;
-    uint32_t idx;
+    size_t off, seg;
     unsigned i;
-
-    igb_init(d);
-    qigb_ring_init(d, &r, false, 0, 16, 4096, false);
-    qigb_tx_start(d, &r);
-
-    /* Headers as igb_tso() leaves them: no IP length, pseudo w/o length */
-    len = make_ipv4(f, 6, payload, 4);
-    stw_be_p(f + IP_OFF + 2, 0);
-    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
-    put_ctx(d, &r, IGB_TUCMD_L4T_TCP, mss << 16 | 20 << 8);
-    idx = put_data(d, &r, f, len, IGB_ADVTXD_TSE | IGB_TXD_CMD_EOP |
-                   IGB_TXD_CMD_RS, (len - hdr) << IGB_ADVTXD_PAYLEN_SHIFT |
-                   IGB_POPTS_IXSM | IGB_POPTS_TXSM);
-    qigb_tx_kick(d, &r);
 
     for (i = 0, off = 0; off < payload; i++, off += seg) {
         const uint8_t *ip = out + IP_OFF, *tcp = out + L4_OFF;
-        ssize_t n = sock_recv_frame(env->sv[0], out, MAX_FRAME,
-                                    SOCK_TIMEOUT_MS);
+        ssize_t n = sock_recv_frame(fd, out, MAX_FRAME, SOCK_TIMEOUT_MS);
 
         seg = MIN(mss, payload - off);
         g_assert_cmpint(n, ==, hdr + seg);
@@ -1112,9 +1117,57 @@ static void test_tx_tso(void *obj, void *data, QGuestAllocator *alloc)
         g_assert_cmphex(tcp[13], ==, off + seg == payload ? 0x18 : 0x10);
         g_assert_cmpmem(out + hdr, seg, f + hdr + off, seg);
     }
-    g_assert_cmpuint(i, ==, 3);
+    g_assert_cmpint(sock_recv_frame(fd, out, MAX_FRAME, 100), ==, -1);
+}
+
+static void test_tx_tso(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const size_t mss = 1000, payload = 2500, hdr = L4_OFF + 20;
+    /* the frame in pieces: headers cut inside MAC, IP and TCP headers */
+    static const size_t cuts[] = { 10, 30, 40, L4_OFF + 20 + 700 };
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    g_autofree uint8_t *f = g_malloc(hdr + payload);
+    size_t len, at;
+    uint32_t idx, olinfo;
+    unsigned i;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, false, 0, 16, 4096, false);
+    qigb_tx_start(d, &r);
+
+    /* Headers as igb_tso() leaves them: no IP length, pseudo w/o length */
+    len = make_ipv4(f, 6, payload, 4);
+    stw_be_p(f + IP_OFF + 2, 0);
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
+    olinfo = (len - hdr) << IGB_ADVTXD_PAYLEN_SHIFT | IGB_POPTS_IXSM |
+             IGB_POPTS_TXSM;
+    put_ctx(d, &r, IGB_TUCMD_L4T_TCP, mss << 16 | 20 << 8);
+    idx = put_data(d, &r, f, len, IGB_ADVTXD_TSE | IGB_TXD_CMD_EOP |
+                   IGB_TXD_CMD_RS, olinfo);
+    qigb_tx_kick(d, &r);
+    tso_expect(env->sv[0], f, hdr, payload, mss);
     g_assert_true(qigb_tx_wait_dd(d, &r, idx));
-    g_assert_cmpint(sock_recv_frame(env->sv[0], out, MAX_FRAME, 100), ==, -1);
+
+    /*
+     * The same frame in five buffers, the headers spread over four of
+     * them; MSS 700 from a context in slot 1, named by index 5 (the
+     * 82576 has two slots: the index is taken modulo 2, and logged);
+     * slot 0 keeps MSS 1000
+     */
+    put_ctx(d, &r, IGB_TUCMD_L4T_TCP, 700 << 16 | 20 << 8 | 5 << 4);
+    for (i = 0, at = 0; i <= ARRAY_SIZE(cuts); i++) {
+        size_t end = i < ARRAY_SIZE(cuts) ? cuts[i] : len;
+
+        idx = put_data(d, &r, f + at, end - at, IGB_ADVTXD_TSE |
+                       (end == len ? IGB_TXD_CMD_EOP | IGB_TXD_CMD_RS : 0),
+                       olinfo | 5 << 4);
+        at = end;
+    }
+    qigb_tx_kick(d, &r);
+    tso_expect(env->sv[0], f, hdr, payload, 700);
+    g_assert_true(qigb_tx_wait_dd(d, &r, idx));
     qigb_ring_free(d, &r);
 }
 
@@ -5283,26 +5336,27 @@ static void test_rx_def_q(void *obj, void *data, QGuestAllocator *alloc)
  * dword) and read back with another: QEMU neither crashes nor asserts, and
  * after a reset the device sends and receives as before.
  */
-static void hostile_access(QIgb *d, uint32_t off, uint32_t v, unsigned how)
+static void hostile_access(QIgb *d, QPCIBar bar, uint32_t off, uint32_t v,
+                           unsigned how)
 {
     switch (how % 6) {
     case 0:
-        qpci_io_writeb(&d->pdev, d->mmio, off + (how >> 3) % 4, v);
+        qpci_io_writeb(&d->pdev, bar, off + (how >> 3) % 4, v);
         break;
     case 1:
-        qpci_io_writew(&d->pdev, d->mmio, off + 2 * ((how >> 3) % 2), v);
+        qpci_io_writew(&d->pdev, bar, off + 2 * ((how >> 3) % 2), v);
         break;
     case 2:
-        qpci_io_writel(&d->pdev, d->mmio, off, v);
+        qpci_io_writel(&d->pdev, bar, off, v);
         break;
     case 3:
-        qpci_io_readb(&d->pdev, d->mmio, off + (how >> 3) % 4);
+        qpci_io_readb(&d->pdev, bar, off + (how >> 3) % 4);
         break;
     case 4:
-        qpci_io_readw(&d->pdev, d->mmio, off + 2 * ((how >> 3) % 2));
+        qpci_io_readw(&d->pdev, bar, off + 2 * ((how >> 3) % 2));
         break;
     default:
-        qpci_io_readl(&d->pdev, d->mmio, off);
+        qpci_io_readl(&d->pdev, bar, off);
         break;
     }
 }
@@ -5313,14 +5367,38 @@ static void test_hostile_regs(void *obj, void *data, QGuestAllocator *alloc)
     IgbEnv *env = data;
     uint32_t rng = g_test_rand_int() | 1;
     QIgbRing tx, rx;
+    QPCIBar flash, msix;
     uint32_t off;
 
     g_test_message("xorshift seed 0x%08x", rng);
     igb_init(d);
     for (off = 0; off < 128 * KiB; off += 4) {
-        hostile_access(d, off, xorshift32(&rng), xorshift32(&rng));
-        hostile_access(d, off, xorshift32(&rng), xorshift32(&rng) | 2);
+        hostile_access(d, d->mmio, off, xorshift32(&rng), xorshift32(&rng));
+        hostile_access(d, d->mmio, off, xorshift32(&rng),
+                       xorshift32(&rng) | 2);
     }
+    /* every byte of the I/O BAR, each size, both ways */
+    for (off = 0; off < 32; off++) {
+        for (int how = 0; how < 6; how++) {
+            hostile_access(d, d->io, off & ~3, xorshift32(&rng),
+                           how | (off & 3) << 3);
+        }
+    }
+    /* the flash BAR */
+    flash = qpci_iomap(&d->pdev, 1, NULL);
+    for (off = 0; off < 128 * KiB; off += 4) {
+        hostile_access(d, flash, off, xorshift32(&rng), xorshift32(&rng));
+    }
+    qpci_iounmap(&d->pdev, flash);
+    /* the MSI-X BAR: table (vectors kept masked) and PBA */
+    msix = qpci_iomap(&d->pdev, 3, NULL);
+    for (off = 0; off < 16 * KiB; off += 4) {
+        uint32_t v = xorshift32(&rng);
+
+        hostile_access(d, msix, off, off % 16 == 12 ? v | 1 : v,
+                       (xorshift32(&rng) % 3 == 0) ? 2 : xorshift32(&rng));
+    }
+    qpci_iounmap(&d->pdev, msix);
     /* the I/O window: IOADDR anywhere (also past BAR0), IODATA either way */
     for (int i = 0; i < 4096; i++) {
         qigb_io_wr(d, 0, xorshift32(&rng) & 0x3fffc);
@@ -7125,6 +7203,25 @@ static void vf_send(Pools *p, int n, const uint8_t *f, size_t len)
     g_assert_true(qigb_tx_wait_dd(&p->s.vf[n], &p->vtx[n], idx));
 }
 
+/* What igbvf does to bring VF @n's first queue pair up */
+static void vf_rings_up(Pools *p, int n)
+{
+    QIgb *vf = &p->s.vf[n];
+
+    qigb_ring_init(vf, &p->vrx[n], true, 0, 8, 2048, true);
+    qigb_wr(vf, IGB_SRRCTL(0), 2 | IGB_SRRCTL_DESCTYPE_ADV1BUF);
+    qigb_wr(vf, IGB_RXDCTL(0), IGB_QUEUE_ENABLE);
+    qigb_rx_post(vf, &p->vrx[n], p->vrx[n].count - 1);
+    qigb_ring_init(vf, &p->vtx[n], false, 0, 8, 2048, true);
+    qigb_wr(vf, IGB_TXDCTL(0), IGB_QUEUE_ENABLE);
+
+    /* RX queue 0 -> MSI-X vector 0 of the VF */
+    sriov_vf_msix(&p->s, n);
+    qigb_msix_vector_setup(vf, 0, false);
+    qigb_wr(vf, VF_IVAR0, 0 | IGB_IVAR_VALID);
+    qigb_wr(vf, VF_EIMS, BIT(0));
+}
+
 /*
  * VMDq as igb sets it up with VFs: pool n is VF n, the PF's pool follows
  * them; each pool has its MAC in a RAR entry, takes untagged frames and
@@ -7162,20 +7259,7 @@ static bool pools_start(Pools *p)
     qigb_tx_start(pf, &p->ptx);
 
     for (n = 0; n < SRIOV_VFS; n++) {
-        QIgb *vf = &s->vf[n];
-
-        qigb_ring_init(vf, &p->vrx[n], true, 0, 8, 2048, true);
-        qigb_wr(vf, IGB_SRRCTL(0), 2 | IGB_SRRCTL_DESCTYPE_ADV1BUF);
-        qigb_wr(vf, IGB_RXDCTL(0), IGB_QUEUE_ENABLE);
-        qigb_rx_post(vf, &p->vrx[n], p->vrx[n].count - 1);
-        qigb_ring_init(vf, &p->vtx[n], false, 0, 8, 2048, true);
-        qigb_wr(vf, IGB_TXDCTL(0), IGB_QUEUE_ENABLE);
-
-        /* RX queue 0 -> MSI-X vector 0 of the VF */
-        sriov_vf_msix(s, n);
-        qigb_msix_vector_setup(vf, 0, false);
-        qigb_wr(vf, VF_IVAR0, 0 | IGB_IVAR_VALID);
-        qigb_wr(vf, VF_EIMS, BIT(0));
+        vf_rings_up(p, n);
     }
     return true;
 }
@@ -8111,7 +8195,30 @@ static void test_sriov_noisy_vf(void)
     make_frame(f, sizeof(f), igb_mac, 31);
     vf_send(&p, 1, f, sizeof(f));
     rx_expect(pf, &p.prx, f, sizeof(f));
+    qigb_rx_post(pf, &p.prx, 1);
     assert_alive(pf);
+
+    /*
+     * VF0 comes back as after an FLR in a guest: the PF acknowledges the
+     * VFLR and enables the VF's queues again, the VF driver turns memory
+     * and bus mastering back on (the FLR cleared its command register) and
+     * sets its rings up; then VF0 receives and sends again
+     */
+    qigb_wr(pf, PF_VFLRE, BIT(0));
+    qigb_wr(pf, PF_VFRE, BIT(SRIOV_VFS) - 1);
+    qigb_wr(pf, PF_VFTE, BIT(SRIOV_VFS) - 1);
+    qpci_config_writew(&vf0->pdev, PCI_COMMAND,
+                       PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    qigb_ring_free(vf0, &p.vrx[0]);
+    qigb_ring_free(vf0, &p.vtx[0]);
+    vf_rings_up(&p, 0);
+    make_frame(f, sizeof(f), vf_macs[0], 32);
+    sock_send_frame(p.s.sv[0], f, sizeof(f));
+    rx_expect(vf0, &p.vrx[0], f, sizeof(f));
+    make_frame(f, sizeof(f), igb_mac, 33);
+    memcpy(f + 6, vf_macs[0], 6);
+    vf_send(&p, 0, f, sizeof(f));
+    rx_expect(pf, &p.prx, f, sizeof(f));
     pools_stop(&p);
 }
 
@@ -8911,16 +9018,17 @@ static void test_sriov_hostile_regs(void)
     g_test_message("xorshift seed 0x%08x", rng);
     for (n = 0; n < SRIOV_VFS; n++) {
         QIgb *vf = &s.vf[n];
-        QIgb msix = *vf;
+        QPCIBar msix = vf->mmio;
 
         for (uint32_t off = 0; off < VF_BAR_SIZE; off += 4) {
-            hostile_access(vf, off, xorshift32(&rng), xorshift32(&rng));
-            hostile_access(vf, off, xorshift32(&rng),
+            hostile_access(vf, vf->mmio, off, xorshift32(&rng),
+                           xorshift32(&rng));
+            hostile_access(vf, vf->mmio, off, xorshift32(&rng),
                            xorshift32(&rng) | 2);
         }
-        msix.mmio.addr = s.vf_bar3 + n * VF_BAR_SIZE;
+        msix.addr = s.vf_bar3 + n * VF_BAR_SIZE;
         for (uint32_t off = 0; off < 0x2000; off += 4) {
-            hostile_access(&msix, off, xorshift32(&rng), xorshift32(&rng));
+            hostile_access(vf, msix, off, xorshift32(&rng), xorshift32(&rng));
         }
     }
     settle(&s.pf, 10);
