@@ -246,16 +246,21 @@ static void igb_setup_vnet(IgbState *s)
 static void igb_write_config(PCIDevice *d, uint32_t addr, uint32_t val,
                              int len)
 {
+    IgbCore *core = &IGB(d)->core;
+    bool guard;
+
     if (igb_own_dma(d, "the PF's config space at", addr)) {
         return;
     }
+    guard = igb_guard_enter(core);
     pci_default_write_config(d, addr, val, len);
     pcie_cap_flr_write_config(d, addr, val, len);
-    igb_core_set_num_vfs(&IGB(d)->core, pcie_sriov_num_vfs(d));
+    igb_core_set_num_vfs(core, pcie_sriov_num_vfs(d));
     if (range_covers_byte(addr, len, PCI_COMMAND) &&
         (d->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
-        igb_rx_kick(&IGB(d)->core);
+        igb_rx_kick(core);
     }
+    igb_guard_leave(core, guard);
 }
 
 static void igb_realize(PCIDevice *d, Error **errp)

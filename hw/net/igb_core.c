@@ -420,12 +420,27 @@ static void igb_fire(IgbCore *core, int vec, bool legacy)
     }
 }
 
+bool igb_guard_enter(IgbCore *core)
+{
+    MemReentrancyGuard *g = &DEVICE(core->fn[IGB_PF_FN])->mem_reentrancy_guard;
+    bool was = g->engaged_in_io;
+
+    g->engaged_in_io = true;
+    return was;
+}
+
+void igb_guard_leave(IgbCore *core, bool was)
+{
+    DEVICE(core->fn[IGB_PF_FN])->mem_reentrancy_guard.engaged_in_io = was;
+}
+
 static void igb_eitr_expired(void *opaque)
 {
     IgbEitrTimer *t = opaque;
     IgbCore *core = t->core;
     int v = t->vec;
     bool pending = core->eitr_pending & BIT(v);
+    bool guard;
 
     core->eitr_armed &= ~BIT(v);
     core->eitr_pending &= ~BIT(v);
@@ -433,11 +448,13 @@ static void igb_eitr_expired(void *opaque)
     if (!pending) {
         return;
     }
+    guard = igb_guard_enter(core);
     if (igb_msix_mode(core)) {
         igb_send_vector(core, v);
     } else if (v == 0) {
         igb_send_legacy(core);
     }
+    igb_guard_leave(core, guard);
 }
 
 /* New EICR bits: signal the enabled ones (MSI-X mode). */

@@ -243,6 +243,15 @@ void igb_core_init(IgbCore *core, PCIDevice *pf, NICState *nic,
                    const uint8_t *macaddr);
 void igb_core_uninit(IgbCore *core);
 void igb_core_reset(IgbCore *core);
+
+/*
+ * Work the device starts by itself outside its bottom halves (moderation
+ * timers, config writes) runs under the PF's re-entrancy guard too, so
+ * that the interrupt message or anything else it writes cannot reach the
+ * device's own registers: enter returns the guard's state for leave.
+ */
+bool igb_guard_enter(IgbCore *core);
+void igb_guard_leave(IgbCore *core, bool was);
 void igb_core_post_load(IgbCore *core);
 uint64_t igb_core_read(IgbCore *core, hwaddr addr, unsigned size);
 void igb_core_write(IgbCore *core, hwaddr addr, uint64_t val, unsigned size);

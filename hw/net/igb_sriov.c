@@ -82,6 +82,7 @@ static void igb_vf_eitr_expired(void *opaque)
 {
     IgbVf *vf = opaque;
     uint32_t due = vf->eitr_armed;
+    bool guard = igb_guard_enter(vf->core);
 
     /* every VF vector shares this callback: finish the intervals that ended */
     for (int v = 0; v < IGB_VF_MSIX_VECTORS; v++) {
@@ -93,6 +94,7 @@ static void igb_vf_eitr_expired(void *opaque)
             }
         }
     }
+    igb_guard_leave(vf->core, guard);
 }
 
 /* VF interrupts: set EICR bits, signal the enabled ones (moderated). */

@@ -330,9 +330,6 @@ static void igb_tx_frame_done(IgbCore *core, int q)
     IgbTxQueue *txq = &core->txq[q];
     PCIDevice *dev = igb_queue_owner(core, q);
 
-    if (core->rttbcnrc[q] & IGB_RTTBCNRC_RS_ENA) {
-        txq->credit -= txq->total + ETH_FCS_LEN;
-    }
     if (txq->pkt_used) {
         net_tx_pkt_reset(txq->pkt, igb_tx_no_free, NULL);
         txq->pkt_used = false;
@@ -574,6 +571,10 @@ static void igb_tx_data(IgbCore *core, int q, uint64_t addr, uint32_t len,
     }
     if (eop) {
         igb_tx_send_frame(core, q);
+        /* the rate limiter counts what goes on the wire, not drops */
+        if (!txq->drop && (core->rttbcnrc[q] & IGB_RTTBCNRC_RS_ENA)) {
+            txq->credit -= txq->total + ETH_FCS_LEN;
+        }
         igb_tx_frame_done(core, q);
     }
 }

@@ -100,18 +100,21 @@ static void igbvf_write_config(PCIDevice *d, uint32_t addr, uint32_t val,
                                int len)
 {
     uint8_t *devctl = d->config + d->exp.exp_cap + PCI_EXP_DEVCTL;
-    bool flr;
+    IgbCore *core = igbvf_core(IGBVF(d));
+    bool flr, guard;
 
     if (igb_own_dma(pcie_sriov_get_pf(d), "a VF's config space at", addr)) {
         return;
     }
+    guard = igb_guard_enter(core);
     pci_default_write_config(d, addr, val, len);
     flr = pci_get_word(devctl) & PCI_EXP_DEVCTL_BCR_FLR;
     pcie_cap_flr_write_config(d, addr, val, len);
     if (flr) {
         /* the reset itself ran in pcie_cap_flr_write_config */
-        igb_core_vf_flr(igbvf_core(IGBVF(d)), pcie_sriov_vf_number(d));
+        igb_core_vf_flr(core, pcie_sriov_vf_number(d));
     }
+    igb_guard_leave(core, guard);
 }
 
 static void igbvf_realize(PCIDevice *d, Error **errp)

@@ -11,7 +11,7 @@
  * writes, guest memory writes (descriptors and buffers), frames injected
  * from the network side (whole or in pieces), link changes, ring set-up
  * shortcuts, virtual clock steps, VM stop/continue and a save, reset and
- * load of the device state (what loadvm does).
+ * load of every device's state (what loadvm does).
  * igb-vnet is igb-sriov on a TAP that takes virtio-net headers (in the
  * network namespace fuzz.sh gives it): the device then hands TSO frames
  * to the backend whole and takes GSO and partial-checksum frames from it,
@@ -37,12 +37,10 @@
 #include "net/net.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-net.h"
-#include "hw/pci/pci_device.h"
-#include "hw/qdev-core.h"
-#include "hw/sysbus.h"
 #include "io/channel-buffer.h"
-#include "migration/vmstate.h"
+#include "migration/migration.h"
 #include "migration/qemu-file.h"
+#include "migration/savevm.h"
 #include "system/runstate.h"
 #include "standard-headers/linux/pci_regs.h"
 
@@ -52,6 +50,7 @@
 #define IGB_FUZZ_ID         "igbfuzz"
 /* struct virtio_net_hdr: what igb asks a vnet-capable backend for */
 #define VNET_HDR            10
+#define IGB_FUZZ_SNAPSHOTS  4
 
 #define ECAM_BASE           0xb0000000ULL
 #define Q35_PCIEXBAR        0x60
@@ -79,7 +78,6 @@ typedef struct IgbFuzzInput {
 } IgbFuzzInput;
 
 static NetClientState *igb_fuzz_nc;
-static PCIDevice *igb_fuzz_pf_dev;
 static bool igb_fuzz_vnet;
 static int igb_fuzz_sriov_cap;
 static uint16_t igb_fuzz_vf_first, igb_fuzz_vf_stride;
@@ -263,7 +261,7 @@ enum {
     OP_LINK,            /* u8 up: the netdev's link, as "set_link" does */
     OP_RX_IOV,          /* u16 length, u16 split, u16 split, bytes */
     OP_RUNSTATE,        /* u8 running: QMP stop / cont */
-    OP_SNAPSHOT,        /* save, reset, load the PF and VFs (loadvm) */
+    OP_SNAPSHOT,        /* save, reset, load all devices (loadvm) */
     OP_RX_VNET,         /* u16 length, virtio_net_hdr, bytes */
     OP_COUNT
 };
@@ -317,48 +315,33 @@ static void igb_fuzz_runstate(bool run)
 }
 
 /*
- * What loadvm does to the device: the state saved with the VM stopped,
- * the machine reset, the state loaded, the VM continued if it ran.  The
- * VFs first, as in a migration stream (they register before their PF).
- * A state the device saved must load: anything else is a finding.
+ * What loadvm does: every device's state saved with the VM stopped (as
+ * xen-save-devices-state: all but RAM, which stays as it is), the
+ * machine reset, the state loaded back through the migration stream
+ * (sections in their real order: the PF before its VFs, the chipset with
+ * its ECAM), the VM continued if it ran.  A state QEMU saved that does
+ * not load is a finding.  At most IGB_FUZZ_SNAPSHOTS per input: each costs
+ * milliseconds and takes one input byte.
  */
 static void igb_fuzz_snapshot(void)
 {
-    PCIDevice *pf = igb_fuzz_pf_dev;
-    PCIDevice *dev[IGB_FUZZ_VFS + 1];
     QIOChannelBuffer *bioc = qio_channel_buffer_new(64 * 1024);
     bool running = runstate_is_running();
     QEMUFile *out, *in;
-    int n = 0;
-
-    for (int i = 0; i < IGB_FUZZ_VFS; i++) {
-        dev[n++] = pf->exp.sriov_pf.vf[i];
-    }
-    dev[n++] = pf;
 
     igb_fuzz_runstate(false);
     out = qemu_file_new_output(QIO_CHANNEL(bioc));
-    for (int i = 0; i < n; i++) {
-        if (vmstate_save_state(out, DEVICE_GET_CLASS(dev[i])->vmsd, dev[i],
-                               NULL) < 0) {
-            abort();
-        }
-    }
-    /* the end of a stream, which the subsection reader peeks at */
-    qemu_put_byte(out, 0);
-    if (qemu_fflush(out) < 0) {
+    if (qemu_save_device_state(out) < 0 || qemu_fflush(out) < 0) {
         abort();
     }
     qemu_system_reset(SHUTDOWN_CAUSE_SNAPSHOT_LOAD);
     bioc->offset = 0;
     in = qemu_file_new_input(QIO_CHANNEL(bioc));
-    for (int i = 0; i < n; i++) {
-        const VMStateDescription *vmsd = DEVICE_GET_CLASS(dev[i])->vmsd;
-
-        if (vmstate_load_state(in, vmsd, dev[i], vmsd->version_id) < 0) {
-            abort();
-        }
+    if (qemu_loadvm_state(in) < 0) {
+        abort();
     }
+    migration_incoming_state_destroy();
+    /* closing either closes (frees) the buffer: the output last */
     qemu_fclose(in);
     qemu_fclose(out);
     object_unref(OBJECT(bioc));
@@ -367,6 +350,7 @@ static void igb_fuzz_snapshot(void)
 
 static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
 {
+    int snapshots = 0;
     static uint8_t frame[MAX_FRAME];
     static uint8_t gso[UINT16_MAX + 1];
 
@@ -439,7 +423,9 @@ static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
             igb_fuzz_runstate(a[0] & 1);
             break;
         case OP_SNAPSHOT:
-            igb_fuzz_snapshot();
+            if (snapshots++ < IGB_FUZZ_SNAPSHOTS) {
+                igb_fuzz_snapshot();
+            }
             break;
         case OP_RX_IOV: {
             /* the same frame in three pieces, as a backend may hand it */
@@ -510,8 +496,6 @@ static void igb_fuzz_pre(QTestState *s)
     igb_fuzz_nc = qemu_find_netdev(IGB_FUZZ_NETDEV);
     g_assert(igb_fuzz_nc);
     igb_fuzz_vnet = qemu_has_vnet_hdr(igb_fuzz_nc);
-    igb_fuzz_pf_dev = PCI_DEVICE(qdev_find_recursive(sysbus_get_default(),
-                                                     IGB_FUZZ_ID));
 
     igb_fuzz_bring_up(s, false);
     for (int off = PCI_CFG_SPACE_SIZE, n = 0; off && n < 64; n++) {
