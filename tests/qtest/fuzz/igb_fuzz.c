@@ -11,7 +11,7 @@
  * writes, guest memory writes (descriptors and buffers), frames injected
  * from the network side (whole or in pieces), link changes, ring set-up
  * shortcuts, virtual clock steps, VM stop/continue and a save, reset and
- * load of every device's state (what loadvm does).
+ * load of the device's state (what loadvm does).
  * igb-vnet is igb-sriov on a TAP that takes virtio-net headers (in the
  * network namespace fuzz.sh gives it): the device then hands TSO frames
  * to the backend whole and takes GSO and partial-checksum frames from it,
@@ -38,9 +38,11 @@
 #include "qapi/error.h"
 #include "qapi/qapi-commands-net.h"
 #include "io/channel-buffer.h"
-#include "migration/migration.h"
+#include "hw/pci/pci_device.h"
+#include "hw/qdev-core.h"
+#include "hw/sysbus.h"
 #include "migration/qemu-file.h"
-#include "migration/savevm.h"
+#include "migration/vmstate.h"
 #include "system/runstate.h"
 #include "standard-headers/linux/pci_regs.h"
 
@@ -78,6 +80,7 @@ typedef struct IgbFuzzInput {
 } IgbFuzzInput;
 
 static NetClientState *igb_fuzz_nc;
+static PCIDevice *igb_fuzz_pf_dev;
 static bool igb_fuzz_vnet;
 static int igb_fuzz_sriov_cap;
 static uint16_t igb_fuzz_vf_first, igb_fuzz_vf_stride;
@@ -118,16 +121,21 @@ static void igb_fuzz_bar(QTestState *s, int devfn, int bar, uint64_t addr)
     }
 }
 
+/* MCH PCIEXBAR: ECAM at ECAM_BASE, as firmware sets it */
+static void igb_fuzz_ecam(QTestState *s)
+{
+    qtest_outl(s, 0xcf8, 0x80000000 | (Q35_PCIEXBAR + 4));
+    qtest_outl(s, 0xcfc, 0);
+    qtest_outl(s, 0xcf8, 0x80000000 | Q35_PCIEXBAR);
+    qtest_outl(s, 0xcfc, (uint32_t)ECAM_BASE | 1);
+}
+
 /* What a driver does first: ECAM, BARs, memory/I/O/bus master, VFs. */
 static void igb_fuzz_bring_up(QTestState *s, bool sriov)
 {
     int cap = igb_fuzz_sriov_cap;
 
-    qtest_outl(s, 0xcf8, 0x80000000 | (Q35_PCIEXBAR + 4));
-    qtest_outl(s, 0xcfc, 0);
-    qtest_outl(s, 0xcf8, 0x80000000 | Q35_PCIEXBAR);
-    qtest_outl(s, 0xcfc, (uint32_t)ECAM_BASE | 1);
-
+    igb_fuzz_ecam(s);
     igb_fuzz_bar(s, IGB_FUZZ_DEVFN, 0, PF_BAR0);
     igb_fuzz_bar(s, IGB_FUZZ_DEVFN, 1, PF_BAR1);
     qtest_writel(s, ecam(IGB_FUZZ_DEVFN, PCI_BASE_ADDRESS_2), PF_BAR2 | 1);
@@ -261,7 +269,7 @@ enum {
     OP_LINK,            /* u8 up: the netdev's link, as "set_link" does */
     OP_RX_IOV,          /* u16 length, u16 split, u16 split, bytes */
     OP_RUNSTATE,        /* u8 running: QMP stop / cont */
-    OP_SNAPSHOT,        /* save, reset, load all devices (loadvm) */
+    OP_SNAPSHOT,        /* save, reset, load the PF and VFs (loadvm) */
     OP_RX_VNET,         /* u16 length, virtio_net_hdr, bytes */
     OP_COUNT
 };
@@ -315,36 +323,61 @@ static void igb_fuzz_runstate(bool run)
 }
 
 /*
- * What loadvm does: every device's state saved with the VM stopped (as
- * xen-save-devices-state: all but RAM, which stays as it is), the
- * machine reset, the state loaded back through the migration stream
- * (sections in their real order: the PF before its VFs, the chipset with
- * its ECAM), the VM continued if it ran.  A state QEMU saved that does
- * not load is a finding.  At most IGB_FUZZ_SNAPSHOTS per input: each costs
- * milliseconds and takes one input byte.
+ * What loadvm does to the device: its state saved with the VM stopped,
+ * the machine reset, the state loaded back, the VM continued if it ran.
+ * In a migration stream the PF comes before its VFs (its post_load
+ * enables them, which resets them; then theirs restores them); all
+ * TotalVFs are there.  Only our devices are saved: a state of another
+ * device that does not load is not ours to report.  The chipset is not
+ * restored, so ECAM is turned on again as before.  A state the device
+ * saved that does not load is a finding.  At most IGB_FUZZ_SNAPSHOTS per
+ * input: each costs about a millisecond and takes one input byte.
  */
-static void igb_fuzz_snapshot(void)
+static void igb_fuzz_snapshot(QTestState *s)
 {
+    PCIDevice *pf = igb_fuzz_pf_dev;
+    int total = pci_get_word(pf->config + pf->exp.sriov_cap +
+                             PCI_SRIOV_TOTAL_VF);
+    g_autofree PCIDevice **dev = g_new(PCIDevice *, total + 1);
     QIOChannelBuffer *bioc = qio_channel_buffer_new(64 * 1024);
     bool running = runstate_is_running();
     QEMUFile *out, *in;
+    int n = 0;
+
+    dev[n++] = pf;
+    for (int i = 0; i < total; i++) {
+        g_assert(pf->exp.sriov_pf.vf[i]);
+        dev[n++] = pf->exp.sriov_pf.vf[i];
+    }
 
     igb_fuzz_runstate(false);
     out = qemu_file_new_output(QIO_CHANNEL(bioc));
-    if (qemu_save_device_state(out) < 0 || qemu_fflush(out) < 0) {
+    for (int i = 0; i < n; i++) {
+        if (vmstate_save_state(out, DEVICE_GET_CLASS(dev[i])->vmsd, dev[i],
+                               NULL) < 0) {
+            abort();
+        }
+    }
+    /* the end of a stream, which the subsection reader peeks at */
+    qemu_put_byte(out, 0);
+    if (qemu_fflush(out) < 0) {
         abort();
     }
     qemu_system_reset(SHUTDOWN_CAUSE_SNAPSHOT_LOAD);
     bioc->offset = 0;
     in = qemu_file_new_input(QIO_CHANNEL(bioc));
-    if (qemu_loadvm_state(in) < 0) {
-        abort();
+    for (int i = 0; i < n; i++) {
+        const VMStateDescription *vmsd = DEVICE_GET_CLASS(dev[i])->vmsd;
+
+        if (vmstate_load_state(in, vmsd, dev[i], vmsd->version_id) < 0) {
+            abort();
+        }
     }
-    migration_incoming_state_destroy();
     /* closing either closes (frees) the buffer: the output last */
     qemu_fclose(in);
     qemu_fclose(out);
     object_unref(OBJECT(bioc));
+    igb_fuzz_ecam(s);
     igb_fuzz_runstate(running);
 }
 
@@ -424,7 +457,7 @@ static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
             break;
         case OP_SNAPSHOT:
             if (snapshots++ < IGB_FUZZ_SNAPSHOTS) {
-                igb_fuzz_snapshot();
+                igb_fuzz_snapshot(s);
             }
             break;
         case OP_RX_IOV: {
@@ -496,6 +529,8 @@ static void igb_fuzz_pre(QTestState *s)
     igb_fuzz_nc = qemu_find_netdev(IGB_FUZZ_NETDEV);
     g_assert(igb_fuzz_nc);
     igb_fuzz_vnet = qemu_has_vnet_hdr(igb_fuzz_nc);
+    igb_fuzz_pf_dev = PCI_DEVICE(qdev_find_recursive(sysbus_get_default(),
+                                                     IGB_FUZZ_ID));
 
     igb_fuzz_bring_up(s, false);
     for (int off = PCI_CFG_SPACE_SIZE, n = 0; off && n < 64; n++) {
