@@ -8,6 +8,9 @@
 # Usage: fuzz.sh build
 #        fuzz.sh run [-t igb-pf|igb-sriov|igb-vnet] [-s SECONDS] [-j JOBS]
 #        fuzz.sh cover [-t TARGET]     edges of hw/net/igb*.c the corpus reaches
+#        fuzz.sh union                 the same over the targets measured with
+#                                      cover (per function, the most any
+#                                      reached: a lower bound of the union)
 #        fuzz.sh repro FILE [-t TARGET]
 #
 # run: libFuzzer on the target (default igb-sriov, 600 s, 1 job) with the
@@ -55,7 +58,7 @@ while getopts t:s:j: o; do
     t) target=$OPTARG ;;
     s) secs=$OPTARG ;;
     j) jobs=$OPTARG ;;
-    *) die "usage: fuzz.sh build|run|cover|repro [-t TARGET] [-s SECONDS] [-j JOBS]" ;;
+    *) die "usage: fuzz.sh build|run|cover|union|repro [-t TARGET] [-s SECONDS] [-j JOBS]" ;;
     esac
 done
 
@@ -134,6 +137,22 @@ cover)
         sed -E 's/^([A-Z_]+): hits: [0-9]+ edges: ([0-9]+\/[0-9]+) ([^ ]+) .*hw\/net\/([^:]+):.*/\2 \3 \4 \1/' |
         sort -t' ' -k3,3 -k2,2 >> "$out"
     echo "per function: $out"
+    ;;
+union)
+    # per function the larger covered count of either SR-IOV target's cover
+    # file; both must have been measured on one build (same edge total)
+    totals=$(awk 'FNR == 1 { print $(NF - 1) }' "$fdir"/cover-igb-sriov.txt \
+             "$fdir"/cover-igb-vnet.txt | sort -u | wc -l)
+    [ "$totals" = 1 ] || die "cover-igb-sriov.txt and cover-igb-vnet.txt come from different builds: run cover on both"
+    awk 'FNR > 1 && NF >= 3 { split($1, e, "/"); k = $2 " " $3
+                               if (!(k in t)) t[k] = e[2]
+                               if (e[1] > c[k]) c[k] = e[1]
+                               if (FNR == 2) files[FILENAME] = 1 }
+         END { for (k in t) { C += c[k]; T += t[k] }
+               n = 0; for (f in files) n++
+               printf "edges in hw/net/igb*.c, %d targets: %d of %d (%.1f%%)\n",
+                      n, C, T, T ? 100 * C / T : 0 }' \
+        "$fdir"/cover-igb-sriov.txt "$fdir"/cover-igb-vnet.txt
     ;;
 repro)
     need_bin
