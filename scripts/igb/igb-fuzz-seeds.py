@@ -18,6 +18,7 @@ import sys
 (OP_PF_REG, OP_VF_REG, OP_MSIX, OP_IO, OP_CONFIG, OP_MEM_WRITE, OP_RX_FRAME,
  OP_CLOCK, OP_RING_SETUP, OP_TX_DESC, OP_FLASH, OP_LINK, OP_RX_IOV,
  OP_RUNSTATE, OP_SNAPSHOT, OP_RX_VNET) = range(16)
+OP_REPLUG = 0xff        # the one opcode byte not taken modulo 16
 
 DMA_BASE = 0x100000
 RING_BASE = DMA_BASE
@@ -74,6 +75,11 @@ def runstate(run):
 
 def snapshot():
     return struct.pack('<B', OP_SNAPSHOT)
+
+
+def replug(up):
+    """The PF unplugged and a new one plugged; up: BARs and VFs again."""
+    return struct.pack('<BB', OP_REPLUG, up)
 
 
 def link(up):
@@ -182,6 +188,7 @@ def pf_basics(q=0):
 
 EOP, IFCS, RS, DEXT, TSE = 1 << 24, 1 << 25, 1 << 27, 1 << 29, 1 << 31
 DATA, CTXT = 3 << 20, 2 << 20
+IC, VLE = 1 << 26, 1 << 30                      # legacy descriptors
 
 
 def adv_ctx(q, maclen, iplen, l4len, mss):
@@ -226,7 +233,7 @@ def seed_pf_split():
 
 
 def seed_pf_tx(q=0):
-    """TSO of a 3000-byte TCP frame in two buffers, then a legacy frame."""
+    """TSO of a 3000-byte TCP frame in two buffers, then legacy frames."""
     s = (vmdq_pf() if q else pf_basics()) + ring_setup(q, 0x02)
     f = tcp_frame(b'\x02' * 6, 3000 - 54)
     # descriptor slot n uses the buffer at BUF_BASE + n * 2048
@@ -237,6 +244,13 @@ def seed_pf_tx(q=0):
     s += adv_data(q, len(f) - 2048, TSE | EOP | RS, popts=3,
                   paylen=len(f) - 54)
     s += tx_desc(q, 0, 60 | EOP | IFCS | RS)        # legacy
+    # legacy with a checksum (IC, CSS 34, CSO 40: UDP's) and a VLAN tag,
+    # then one whose CSO lies outside the frame
+    u = udp_frame(b'\x02' * 6, 100)
+    s += mem(BUF_BASE + 4 * 2048, u) + mem(BUF_BASE + 5 * 2048, u)
+    s += tx_desc(q, 0, len(u) | EOP | IFCS | RS | IC | VLE | 40 << 16 |
+                 34 << 40 | 7 << 48)
+    s += tx_desc(q, 0, len(u) | EOP | IFCS | RS | IC | 250 << 16 | 34 << 40)
     s += clock(1000000)
     s += pf_rd(0xe010 + 0x40 * q) + pf_rd(0x4080)
     return s
@@ -592,6 +606,22 @@ def seed_snapshot():
     return s
 
 
+def seed_replug():
+    """The PF unplugged with VF traffic, interrupts and mailbox pending,
+    a new PF brought up and used, then unplugged again and left down."""
+    s = seed_vf_traffic()
+    s += vf_wr(0, 0x1680, 0x300)                    # VF EITR0: moderated
+    s += vf_wr(0, 0x1520, 7) + vf_wr(1, 0x0800, 0xabcd) + vf_wr(1, 0x0c40, 1)  # VF1 -> PF
+    s += runstate(0) + vf_wr(0, 0x3818, 1) + runstate(1)
+    s += replug(1)
+    s += vmdq_pf() + vf_up(0) + vf_up(1)
+    s += rx_frame(tcp_frame(VF_MAC[1], 200)) + clock(1000000)
+    s += vf_rd(1, 0x2810) + snapshot()
+    s += replug(0)
+    s += pf_rd(0x0008) + vf_rd(0, 0x0008) + rx_frame(tcp_frame(MAC, 64))
+    return s
+
+
 def seed_wake():
     """The PF in D3hot with wake-up filters armed, then wake-up frames."""
     s = pf_basics()
@@ -632,7 +662,7 @@ def main():
                       'irq-legacy': seed_irq_legacy(), 'filters': seed_filters(),
                       'msix-moderation': seed_msix_moderation(),
                       'loopback': seed_pf_loopback(), 'wake': seed_wake(),
-                      'snapshot': seed_snapshot()},
+                      'snapshot': seed_snapshot(), 'replug': seed_replug()},
     }
     # igb-sriov's sessions on a vnet TAP (frames get an empty header), and
     # frames only a TAP with offloads can send

@@ -10,18 +10,21 @@
  * register accesses to the PF, the VFs and their MSI-X BARs, PCI config
  * writes, guest memory writes (descriptors and buffers), frames injected
  * from the network side (whole or in pieces), link changes, ring set-up
- * shortcuts, virtual clock steps, VM stop/continue and a save, reset and
- * load of the device's state (what loadvm does).
+ * shortcuts, virtual clock steps, VM stop/continue, a save, reset and
+ * load of the device's state (what loadvm does), and the PF unplugged and
+ * a new one plugged in its place (realize and unrealize with VFs, timers
+ * and bottom halves pending).
  * igb-vnet is igb-sriov on a TAP that takes virtio-net headers (in the
  * network namespace fuzz.sh gives it): the device then hands TSO frames
  * to the backend whole and takes GSO and partial-checksum frames from it,
  * which RX_VNET injects with a header from the input.
  * The machine is reset after every input.
  *
- * Input format: a sequence of records, each one opcode byte (taken modulo
- * the number of operations) and that operation's fixed-size operands
- * (little-endian); RX_FRAME, RX_IOV, RX_VNET and MEM_WRITE carry a length
- * and that many bytes.  A truncated last record is ignored.
+ * Input format: a sequence of records, each one opcode byte and that
+ * operation's fixed-size operands (little-endian); RX_FRAME, RX_IOV,
+ * RX_VNET and MEM_WRITE carry a length and that many bytes.  A truncated
+ * last record is ignored.  The opcode byte 0xff is REPLUG; any other is
+ * taken modulo the number of the other operations.
  *
  * Copyright (c) 2026 The igb model authors
  *
@@ -40,6 +43,9 @@
 #include "io/channel-buffer.h"
 #include "hw/pci/pci_device.h"
 #include "hw/qdev-core.h"
+#include "hw/qdev-properties.h"
+#include "monitor/qdev.h"
+#include "qemu/rcu.h"
 #include "hw/sysbus.h"
 #include "migration/qemu-file.h"
 #include "migration/vmstate.h"
@@ -53,6 +59,7 @@
 /* struct virtio_net_hdr: what igb asks a vnet-capable backend for */
 #define VNET_HDR            10
 #define IGB_FUZZ_SNAPSHOTS  4
+#define IGB_FUZZ_REPLUGS    2
 
 #define ECAM_BASE           0xb0000000ULL
 #define Q35_PCIEXBAR        0x60
@@ -271,16 +278,23 @@ enum {
     OP_RUNSTATE,        /* u8 running: QMP stop / cont */
     OP_SNAPSHOT,        /* save, reset, load the PF and VFs (loadvm) */
     OP_RX_VNET,         /* u16 length, virtio_net_hdr, bytes */
-    OP_COUNT
+    OP_COUNT,           /* the opcodes taken modulo this */
+    /*
+     * u8 flags (bit 0: bring the new PF up): only opcode byte 0xff, so
+     * that replugs (about 10 ms each) stay rare, and the meaning of the
+     * corpus made before it does not change (but for that byte)
+     */
+    OP_REPLUG = OP_COUNT,
+    OP_ALL
 };
 
 /* fixed operand bytes of each operation */
-static const uint8_t igb_fuzz_opsize[OP_COUNT] = {
+static const uint8_t igb_fuzz_opsize[OP_ALL] = {
     [OP_PF_REG] = 9, [OP_VF_REG] = 8, [OP_MSIX] = 8, [OP_IO] = 6,
     [OP_CONFIG] = 7, [OP_MEM_WRITE] = 5, [OP_RX_FRAME] = 2, [OP_CLOCK] = 4,
     [OP_RING_SETUP] = 2, [OP_TX_DESC] = 17, [OP_FLASH] = 9,
     [OP_LINK] = 1, [OP_RX_IOV] = 6, [OP_RUNSTATE] = 1, [OP_SNAPSHOT] = 0,
-    [OP_RX_VNET] = 2 + VNET_HDR,
+    [OP_RX_VNET] = 2 + VNET_HDR, [OP_REPLUG] = 1,
 };
 
 /* Frame bytes from the input; a short input is padded with zeroes. */
@@ -381,14 +395,51 @@ static void igb_fuzz_snapshot(QTestState *s)
     igb_fuzz_runstate(running);
 }
 
+/*
+ * What the slot's hotplug controller does when the guest lets the PF go,
+ * then device_add of a new one in the same slot on the same netdev.  The
+ * PF sits on pcie.0, whose slots q35 does not hotplug (device_add refuses
+ * it, and ACPI's pre-plug check refuses the new PF's VFs): the harness
+ * unrealizes the PF itself, and realizes the new one as device_add does
+ * (reset included) with the bus's ACPI hotplug handler set aside.
+ * Whatever the old PF had going (VFs, DMA in flight, timers, bottom
+ * halves, frames queued by the netdev) must go with it; the RCU callbacks
+ * are drained so that it is freed before the next operation.
+ */
+static void igb_fuzz_replug(QTestState *s, bool up, bool sriov)
+{
+    BusState *bus = BUS(pci_get_bus(igb_fuzz_pf_dev));
+    Object *acpi = OBJECT(bus->hotplug_handler);
+    DeviceState *dev;
+
+    object_unparent(OBJECT(igb_fuzz_pf_dev));
+    igb_fuzz_pf_dev = NULL;
+    drain_call_rcu();
+
+    dev = qdev_new("igb");
+    qdev_set_id(dev, g_strdup(IGB_FUZZ_ID), &error_abort);
+    qdev_prop_set_int32(dev, "addr", IGB_FUZZ_DEVFN);
+    qdev_prop_set_string(dev, "romfile", "");
+    qdev_prop_set_netdev(dev, "netdev", igb_fuzz_nc);
+    qbus_set_hotplug_handler(bus, NULL);
+    qdev_realize(dev, bus, &error_abort);
+    qbus_set_hotplug_handler(bus, acpi);
+    object_unref(OBJECT(dev));
+    igb_fuzz_pf_dev = PCI_DEVICE(dev);
+    if (up) {
+        igb_fuzz_bring_up(s, sriov);
+    }
+}
+
 static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
 {
-    int snapshots = 0;
+    int snapshots = 0, replugs = 0;
     static uint8_t frame[MAX_FRAME];
     static uint8_t gso[UINT16_MAX + 1];
 
     while (in->left) {
-        uint8_t op = *take(in, 1) % OP_COUNT;
+        uint8_t code = *take(in, 1);
+        uint8_t op = code == 0xff ? OP_REPLUG : code % OP_COUNT;
         const uint8_t *a = take(in, igb_fuzz_opsize[op]);
         const uint8_t *d;
         uint64_t base;
@@ -458,6 +509,11 @@ static void igb_fuzz_one(QTestState *s, IgbFuzzInput *in, bool sriov)
         case OP_SNAPSHOT:
             if (snapshots++ < IGB_FUZZ_SNAPSHOTS) {
                 igb_fuzz_snapshot(s);
+            }
+            break;
+        case OP_REPLUG:
+            if (replugs++ < IGB_FUZZ_REPLUGS) {
+                igb_fuzz_replug(s, a[0] & 1, sriov);
             }
             break;
         case OP_RX_IOV: {
