@@ -79,6 +79,7 @@ typedef struct IgbTxQueue {
     /* the frame's buffers, mapped; given to pkt only when it has offloads */
     struct iovec frags[IGB_TX_MAX_FRAGS];
     int nfrags;
+    PCIDevice *map_dev;         /* the function frags were mapped through */
     size_t total;               /* bytes in frags */
     bool pkt_used;
 
@@ -304,6 +305,7 @@ void igb_tx_reset(IgbCore *core);
 void igb_tx_queue_reset(IgbCore *core, int queue);
 /* TXDCTL.ENABLE cleared: the frame the queue was in the middle of goes */
 void igb_tx_queue_disabled(IgbCore *core, int queue);
+void igb_tx_forget_maps(IgbCore *core, PCIDevice *dev);
 /* run @queue's descriptors now (main loop or timer, with the BQL) */
 void igb_tx_kick(IgbCore *core, int queue);
 /* run them from a bottom half (register writes) */

@@ -325,21 +325,33 @@ static void igb_tx_no_free(void *opaque, void *base, size_t len)
     /* the buffers are ours to unmap */
 }
 
-static void igb_tx_frame_done(IgbCore *core, int q)
+/*
+ * The frame's buffers go back through the function they were mapped
+ * through: a buffer outside RAM is a bounce buffer that the function's
+ * address space counts until it is unmapped (and QEMU aborts if the
+ * address space is destroyed before).  When a queue changes hands (VFs
+ * enabled or disabled), the VF's reset has dropped the frame already.
+ */
+static void igb_tx_unmap(IgbTxQueue *txq)
 {
-    IgbTxQueue *txq = &core->txq[q];
-    PCIDevice *dev = igb_queue_owner(core, q);
-
     if (txq->pkt_used) {
         net_tx_pkt_reset(txq->pkt, igb_tx_no_free, NULL);
         txq->pkt_used = false;
     }
     for (int i = 0; i < txq->nfrags; i++) {
-        pci_dma_unmap(dev, txq->frags[i].iov_base, txq->frags[i].iov_len,
-                      DMA_DIRECTION_TO_DEVICE, 0);
+        pci_dma_unmap(txq->map_dev, txq->frags[i].iov_base,
+                      txq->frags[i].iov_len, DMA_DIRECTION_TO_DEVICE, 0);
     }
     txq->nfrags = 0;
     txq->total = 0;
+    txq->map_dev = NULL;
+}
+
+static void igb_tx_frame_done(IgbCore *core, int q)
+{
+    IgbTxQueue *txq = &core->txq[q];
+
+    igb_tx_unmap(txq);
     txq->in_frame = false;
     txq->drop = false;
 }
@@ -563,6 +575,7 @@ static void igb_tx_data(IgbCore *core, int q, uint64_t addr, uint32_t len,
             }
         }
         if (base) {
+            txq->map_dev = dev;
             txq->frags[txq->nfrags].iov_base = base;
             txq->frags[txq->nfrags].iov_len = len;
             txq->nfrags++;
@@ -865,6 +878,24 @@ void igb_tx_queue_disabled(IgbCore *core, int q)
         trace_igb_tx_frame_forgotten(q, core->txq[q].nfrags,
                                      core->txq[q].total);
         igb_tx_frame_done(core, q);
+    }
+}
+
+/*
+ * A VF goes away (unrealized with its PF): what its queues mapped through
+ * it is unmapped now, while its address space exists; the frames are
+ * dropped.
+ */
+void igb_tx_forget_maps(IgbCore *core, PCIDevice *dev)
+{
+    for (int q = 0; q < IGB_NUM_QUEUES; q++) {
+        IgbTxQueue *txq = &core->txq[q];
+
+        if (txq->nfrags && txq->map_dev == dev) {
+            trace_igb_tx_frame_forgotten(q, txq->nfrags, txq->total);
+            igb_tx_unmap(txq);
+            txq->drop = true;
+        }
     }
 }
 

@@ -6384,6 +6384,8 @@ static uint32_t sriov_vf_bar(Sriov *s, int bar, uint64_t addr)
 static const char *sriov_netdev;
 /* sriov_start() puts the igb (id "pf0") behind a root port, bus 1 */
 static bool sriov_rootport;
+/* the root port's slot as PCIe native hotplug (pciehp), not ACPI's */
+static bool sriov_native_hotplug;
 
 #define ROOTPORT_DEVFN      QPCI_DEVFN(5, 0)
 #define ROOTPORT_BUS        1
@@ -6467,8 +6469,10 @@ static bool sriov_start(Sriov *s, bool sock)
         s->devfn = ROOTPORT_BUS << 8;
         s->qts = qtest_initf("-M q35 -netdev %s -device pcie-root-port,"
                              "id=rp0,chassis=1,addr=05.0 -device igb,id=pf0,"
-                             "bus=rp0,netdev=%s,mac=" QIGB_MAC_STR, netdev,
-                             QIGB_NETDEV_ID);
+                             "bus=rp0,netdev=%s,mac=" QIGB_MAC_STR "%s",
+                             netdev, QIGB_NETDEV_ID, sriov_native_hotplug ?
+                             " -global ICH9-LPC.acpi-pci-hotplug-with-bridge"
+                             "-support=off" : "");
     } else {
         s->devfn = IGB_Q35_DEVFN;
         s->qts = qtest_initf("-M q35 -netdev %s -device igb,netdev=%s,"
@@ -8462,6 +8466,77 @@ static void test_sriov_pf_unplug(void)
 }
 
 /*
+ * The root port's slot power (what Linux's pciehp writes; native hotplug
+ * only): off with the power indicator off removes what is in the slot at
+ * once, without a reset; on again before the next device_add.
+ */
+static void sriov_slot_power(Sriov *s, bool on)
+{
+    int cap = qtest_readb(s->qts, ecam_addr(ROOTPORT_DEVFN,
+                                            PCI_CAPABILITY_LIST));
+    uint16_t ctl;
+
+    while (cap && qtest_readb(s->qts, ecam_addr(ROOTPORT_DEVFN, cap)) !=
+           PCI_CAP_ID_EXP) {
+        cap = qtest_readb(s->qts, ecam_addr(ROOTPORT_DEVFN, cap + 1));
+    }
+    g_assert_cmpint(cap, !=, 0);
+    ctl = ecam_rdw(s->qts, ROOTPORT_DEVFN, cap + PCI_EXP_SLTCTL);
+    ctl &= ~(PCI_EXP_SLTCTL_PCC | PCI_EXP_SLTCTL_PIC);
+    ctl |= on ? PCI_EXP_SLTCTL_PWR_ON | PCI_EXP_SLTCTL_PWR_IND_ON :
+                PCI_EXP_SLTCTL_PWR_OFF | PCI_EXP_SLTCTL_PWR_IND_OFF;
+    qtest_writew(s->qts, ecam_addr(ROOTPORT_DEVFN, cap + PCI_EXP_SLTCTL), ctl);
+}
+
+/* The device has fetched every descriptor software handed out */
+static bool tdh_is(QIgb *d, void *opaque)
+{
+    QIgbRing *r = opaque;
+
+    return qigb_rd(d, IGB_TDH(r->queue)) == r->tail;
+}
+
+/*
+ * A frame half gathered when its function goes away or its queue changes
+ * hands (found by the fuzzer's replug operation).  A TX buffer outside
+ * RAM is a bounce buffer, which the address space of the function that
+ * mapped it counts until it is unmapped; unmapped through another
+ * function's, it stays counted, and QEMU aborts when the first address
+ * space is destroyed.  Here VF0 has a half frame (a buffer outside RAM,
+ * no EOP) when the slot is powered off, without a reset: the VFs go
+ * first, then the PF, whose uninit used to unmap VF0's buffer through
+ * itself.  device_add drains the RCU callbacks that destroy the address
+ * spaces, so QEMU must still answer after it.
+ */
+static void test_sriov_unplug_half_frame(void)
+{
+    Pools p;
+    Sriov *s = &p.s;
+    bool ok;
+
+    sriov_rootport = sriov_native_hotplug = true;
+    ok = pools_start(&p);
+    sriov_rootport = sriov_native_hotplug = false;
+    if (!ok) {
+        pools_stop(&p);
+        return;
+    }
+    tx_bad_desc(&s->vf[0], &p.vtx[0], BAD_DMA_ADDR, 64 | IGB_TXD_CMD_IFCS);
+    g_assert_true(qigb_wait_for(&s->vf[0], tdh_is, &p.vtx[0]));
+    sriov_slot_power(s, false);
+    g_assert_cmphex(ecam_rdw(s->qts, s->devfn, PCI_VENDOR_ID), ==, 0xffff);
+    sriov_slot_power(s, true);
+    qtest_qmp_device_add(s->qts, "igb", "pf0",
+                         "{'bus': 'rp0', 'netdev': %s, 'mac': %s}",
+                         QIGB_NETDEV_ID, QIGB_MAC_STR);
+    qtest_qmp_assert_success(s->qts, "{ 'execute': 'query-status' }");
+    sriov_pf_init(s);
+    g_assert_cmphex(qigb_rd(&s->pf, IGB_STATUS) & IGB_STATUS_LU, ==,
+                    IGB_STATUS_LU);
+    sriov_stop(s);
+}
+
+/*
  * Migration with VFs enabled, to a file and into a second QEMU: PF and VF
  * registers (all but those whose reading changes them), PF and VF config
  * space and MSI-X tables arrive identical; a pending (masked) VF interrupt,
@@ -9141,6 +9216,8 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-vmvir", test_sriov_vmvir);
     qtest_add_func("igb/sriov-system-reset", test_sriov_system_reset);
     qtest_add_func("igb/sriov-pf-unplug", test_sriov_pf_unplug);
+    qtest_add_func("igb/sriov-unplug-half-frame",
+                   test_sriov_unplug_half_frame);
     qtest_add_func("igb/sriov-dma-reentry", test_sriov_dma_reentry);
     qtest_add_func("igb/sriov-vlan-spoof", test_sriov_vlan_spoof);
 #ifdef CONFIG_LINUX
