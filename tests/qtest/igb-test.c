@@ -8497,8 +8497,8 @@ static bool tdh_is(QIgb *d, void *opaque)
 }
 
 /*
- * A frame half gathered when its function goes away or its queue changes
- * hands (found by the fuzzer's replug operation).  A TX buffer outside
+ * A frame half gathered when its function goes away (found by the
+ * fuzzer's replug operation).  A TX buffer outside
  * RAM is a bounce buffer, which the address space of the function that
  * mapped it counts until it is unmapped; unmapped through another
  * function's, it stays counted, and QEMU aborts when the first address
