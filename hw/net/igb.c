@@ -371,6 +371,8 @@ static void igb_unrealize(PCIDevice *d)
 {
     IgbState *s = IGB(d);
 
+    /* half-gathered frames are unmapped while the VFs' DMA spaces exist */
+    igb_tx_reset(&s->core);
     pcie_sriov_pf_exit(d);
     pcie_aer_exit(d);
     pcie_cap_exit(d);

@@ -305,7 +305,6 @@ void igb_tx_reset(IgbCore *core);
 void igb_tx_queue_reset(IgbCore *core, int queue);
 /* TXDCTL.ENABLE cleared: the frame the queue was in the middle of goes */
 void igb_tx_queue_disabled(IgbCore *core, int queue);
-void igb_tx_forget_maps(IgbCore *core, PCIDevice *dev);
 /* run @queue's descriptors now (main loop or timer, with the BQL) */
 void igb_tx_kick(IgbCore *core, int queue);
 /* run them from a bottom half (register writes) */

@@ -881,24 +881,6 @@ void igb_tx_queue_disabled(IgbCore *core, int q)
     }
 }
 
-/*
- * A VF goes away (unrealized with its PF): what its queues mapped through
- * it is unmapped now, while its address space exists; the frames are
- * dropped.
- */
-void igb_tx_forget_maps(IgbCore *core, PCIDevice *dev)
-{
-    for (int q = 0; q < IGB_NUM_QUEUES; q++) {
-        IgbTxQueue *txq = &core->txq[q];
-
-        if (txq->nfrags && txq->map_dev == dev) {
-            trace_igb_tx_frame_forgotten(q, txq->nfrags, txq->total);
-            igb_tx_unmap(txq);
-            txq->drop = true;
-        }
-    }
-}
-
 void igb_tx_queue_reset(IgbCore *core, int q)
 {
     if (core->txq[q].pkt) {

@@ -159,7 +159,6 @@ static void igbvf_unrealize(PCIDevice *d)
 {
     IgbVfState *s = IGBVF(d);
 
-    igb_tx_forget_maps(igbvf_core(s), d);
     igb_core_vf_attach(igbvf_core(s), pcie_sriov_vf_number(d), NULL);
     pcie_aer_exit(d);
     pcie_cap_exit(d);

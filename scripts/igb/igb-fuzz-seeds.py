@@ -611,7 +611,8 @@ def seed_replug():
     a new PF brought up and used, then unplugged again and left down."""
     s = seed_vf_traffic()
     s += vf_wr(0, 0x1680, 0x300)                    # VF EITR0: moderated
-    s += vf_wr(0, 0x1520, 7) + vf_wr(1, 0x0800, 0xabcd) + vf_wr(1, 0x0c40, 1)  # VF1 -> PF
+    s += vf_wr(0, 0x1520, 7)                        # VF0 EICS
+    s += vf_wr(1, 0x0800, 0xabcd) + vf_wr(1, 0x0c40, 1)  # VF1 -> PF
     s += runstate(0) + vf_wr(0, 0x3818, 1) + runstate(1)
     s += replug(1)
     s += vmdq_pf() + vf_up(0) + vf_up(1)

@@ -8472,20 +8472,18 @@ static void test_sriov_pf_unplug(void)
  */
 static void sriov_slot_power(Sriov *s, bool on)
 {
-    int cap = qtest_readb(s->qts, ecam_addr(ROOTPORT_DEVFN,
-                                            PCI_CAPABILITY_LIST));
+    g_autofree QPCIDevice *rp = qpci_device_find(s->bus, ROOTPORT_DEVFN);
+    uint8_t cap;
     uint16_t ctl;
 
-    while (cap && qtest_readb(s->qts, ecam_addr(ROOTPORT_DEVFN, cap)) !=
-           PCI_CAP_ID_EXP) {
-        cap = qtest_readb(s->qts, ecam_addr(ROOTPORT_DEVFN, cap + 1));
-    }
+    g_assert_nonnull(rp);
+    cap = qpci_find_capability(rp, PCI_CAP_ID_EXP, 0);
     g_assert_cmpint(cap, !=, 0);
-    ctl = ecam_rdw(s->qts, ROOTPORT_DEVFN, cap + PCI_EXP_SLTCTL);
+    ctl = qpci_config_readw(rp, cap + PCI_EXP_SLTCTL);
     ctl &= ~(PCI_EXP_SLTCTL_PCC | PCI_EXP_SLTCTL_PIC);
     ctl |= on ? PCI_EXP_SLTCTL_PWR_ON | PCI_EXP_SLTCTL_PWR_IND_ON :
                 PCI_EXP_SLTCTL_PWR_OFF | PCI_EXP_SLTCTL_PWR_IND_OFF;
-    qtest_writew(s->qts, ecam_addr(ROOTPORT_DEVFN, cap + PCI_EXP_SLTCTL), ctl);
+    qpci_config_writew(rp, cap + PCI_EXP_SLTCTL, ctl);
 }
 
 /* The device has fetched every descriptor software handed out */
@@ -8505,8 +8503,9 @@ static bool tdh_is(QIgb *d, void *opaque)
  * space is destroyed.  Here VF0 has a half frame (a buffer outside RAM,
  * no EOP) when the slot is powered off, without a reset: the VFs go
  * first, then the PF, whose uninit used to unmap VF0's buffer through
- * itself.  device_add drains the RCU callbacks that destroy the address
- * spaces, so QEMU must still answer after it.
+ * itself; now the PF drops half-gathered frames before its VFs go.
+ * device_add drains the RCU callbacks that destroy the address spaces,
+ * so QEMU must still answer after it.
  */
 static void test_sriov_unplug_half_frame(void)
 {
