@@ -72,6 +72,8 @@ static uint32_t igb_reg_wmask[IGB_NREGS];
 static bool igb_regs_built;
 
 #define R(off) ((off) >> 2)
+/* EICR, EIMS, EIAC, EIAM: a bit per MSI-X vector */
+#define IGB_VEC_BITS ((uint32_t)MAKE_64BIT_MASK(0, IGB_NUM_EITR))
 
 static void igb_def(uint32_t off, IgbRegKind kind, uint32_t wmask)
 {
@@ -137,8 +139,8 @@ static void igb_build_reg_table(void)
     igb_def(IGB_EICS, IGB_K_EICS, 0);
     igb_def(IGB_EIMS, IGB_K_EIMS, 0);
     igb_def(IGB_EIMC, IGB_K_EIMC, 0);
-    igb_def(IGB_EIAC, IGB_K_RW, 0x01FFFFFF);
-    igb_def(IGB_EIAM, IGB_K_RW, 0x01FFFFFF);
+    igb_def(IGB_EIAC, IGB_K_RW, IGB_VEC_BITS);
+    igb_def(IGB_EIAM, IGB_K_RW, IGB_VEC_BITS);
     igb_def_array(IGB_EITR(0), IGB_NUM_EITR, 4, IGB_K_EITR, 0xFFFFFFFF);
     igb_def_array(IGB_IVAR0, 8, 4, IGB_K_RW, 0x9F9F9F9F);
     igb_def(IGB_IVAR_MISC, IGB_K_RW, 0x00009F9F);
@@ -1214,11 +1216,11 @@ static void igb_reg_write(IgbCore *core, uint32_t off, uint32_t val)
         core->mac[idx] &= ~val;
         break;
     case IGB_K_EICS:
-        igb_eicr_set(core, val & 0x01FFFFFF);
+        igb_eicr_set(core, val & IGB_VEC_BITS);
         break;
     case IGB_K_EIMS: {
-        uint32_t newly = val & 0x01FFFFFF & ~core->mac[R(IGB_EIMS)];
-        core->mac[R(IGB_EIMS)] |= val & 0x01FFFFFF;
+        uint32_t newly = val & IGB_VEC_BITS & ~core->mac[R(IGB_EIMS)];
+        core->mac[R(IGB_EIMS)] |= val & IGB_VEC_BITS;
         if (igb_msix_mode(core)) {
             igb_eicr_set(core, core->mac[R(IGB_EICR)] & newly);
         }
@@ -1401,10 +1403,39 @@ void igb_core_uninit(IgbCore *core)
     igb_nvm_close(core);
 }
 
+/*
+ * A stream is checked as a guest's writes are: what no guest can set (a
+ * queue or vector beyond the device's, more VFs than the PF enabled) is
+ * dropped, since each of them indexes an array.
+ */
+static void igb_core_sanitize(IgbCore *core)
+{
+    uint16_t vfs = pcie_sriov_num_vfs(core->fn[IGB_PF_FN]);
+
+    core->tx_pending &= MAKE_64BIT_MASK(0, IGB_NUM_QUEUES);
+    core->eitr_armed &= IGB_VEC_BITS;
+    core->eitr_pending &= IGB_VEC_BITS;
+    core->mac[R(IGB_EIMS)] &= IGB_VEC_BITS;
+    core->mac[R(IGB_EIAC)] &= IGB_VEC_BITS;
+    core->mac[R(IGB_EIAM)] &= IGB_VEC_BITS;
+    /* it follows the PF's SR-IOV control, which is loaded first */
+    core->num_vfs = MIN(vfs, IGB_TOTAL_VFS);
+}
+
 void igb_core_post_load(IgbCore *core)
 {
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
+    igb_core_sanitize(core);
+    /*
+     * The cable goes with the NIC: the link is as the source last saw it
+     * (set_link on the destination changes it, with LSC, as it would
+     * have there), so STATUS, the PHY and the transmit path agree.
+     */
+    qemu_get_queue(core->nic)->link_down =
+        !(core->mac[R(IGB_STATUS)] & IGB_STATUS_LU);
+    /* the EEPROM image goes with it too, into this host's eeprom-file */
+    igb_nvm_sync(core);
     igb_rar_update(core);
 
     /* moderation windows restart; pending interrupts are sent at once */

@@ -295,6 +295,7 @@ extern const VMStateDescription vmstate_igb_vf;
 void igb_nvm_eecd_write(IgbCore *core, uint32_t old, uint32_t eecd);
 uint32_t igb_nvm_eecd_read(IgbCore *core, uint32_t eecd);
 void igb_nvm_word_written(IgbCore *core, uint32_t word);
+void igb_nvm_sync(IgbCore *core);
 bool igb_nvm_open(IgbCore *core, const char *path, Error **errp);
 void igb_nvm_close(IgbCore *core);
 

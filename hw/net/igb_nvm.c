@@ -54,6 +54,23 @@ void igb_nvm_word_written(IgbCore *core, uint32_t word)
     }
 }
 
+/* eeprom-file: the whole image written through (new file; migration) */
+void igb_nvm_sync(IgbCore *core)
+{
+    uint8_t img[IGB_EEPROM_WORDS * 2];
+
+    if (core->nvm_fd < 0) {
+        return;
+    }
+    for (int i = 0; i < IGB_EEPROM_WORDS; i++) {
+        stw_le_p(img + 2 * i, core->eeprom[i]);
+    }
+    if (pwrite(core->nvm_fd, img, sizeof(img), 0) != sizeof(img)) {
+        qemu_log_mask(LOG_UNIMP, "igb: cannot write the EEPROM file: %s\n",
+                      strerror(errno));
+    }
+}
+
 static void igb_nvm_store_byte(IgbCore *core, uint32_t byte, uint8_t v)
 {
     uint32_t word = (byte / 2) % IGB_EEPROM_WORDS;
@@ -188,9 +205,7 @@ bool igb_nvm_open(IgbCore *core, const char *path, Error **errp)
         igb_nvm_close(core);
         return false;
     }
-    for (int i = 0; i < IGB_EEPROM_WORDS; i++) {
-        igb_nvm_word_written(core, i);
-    }
+    igb_nvm_sync(core);
     return true;
 }
 

@@ -9191,6 +9191,159 @@ static void test_sriov_hostile_regs(void)
     sriov_stop(&s);
 }
 
+/* The offset of the only copy of @pat (@len bytes) in @buf */
+static size_t mem_find_once(const uint8_t *buf, size_t size,
+                            const void *pat, size_t len)
+{
+    size_t at = SIZE_MAX;
+
+    for (size_t i = 0; i + len <= size; i++) {
+        if (!memcmp(buf + i, pat, len)) {
+            g_assert_cmpuint(at, ==, SIZE_MAX);
+            at = i;
+        }
+    }
+    g_assert_cmpuint(at, !=, SIZE_MAX);
+    return at;
+}
+
+/*
+ * What the destination takes from a migration stream, and what it does
+ * not take on trust.  The link: the source's cable was out, so the
+ * destination's is, and STATUS, the PHY and the transmit path agree until
+ * set_link brings it back, with LSC.  The EEPROM image a guest wrote lands
+ * in the destination's eeprom-file.  And a stream tampered with (a file
+ * anyone can hand to -incoming): TX queues pending beyond the 16 there
+ * are, EIMS bits beyond the 25 vectors, 255 VFs counted by a PF that has
+ * none enabled, each of which indexes an array.  The destination keeps
+ * what a guest could have set, and runs.
+ */
+static void test_migrate_hostile_state(void)
+{
+    g_autofree char *file = g_strdup_printf("/tmp/igb-mst-%d", getpid());
+    g_autofree char *eefile = g_strdup_printf("/tmp/igb-mst-%d.nvm",
+                                              getpid());
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree gchar *img = NULL;
+    g_autofree gchar *nvm = NULL;
+    /* a subsection: its marker, the name's length, the name */
+    static const char pend[] = "\x05\x13igb-core/tx-pending";
+    const uint32_t eiac = 0x01a5c3e1;
+    const uint32_t rate = RTTBCNRC_RF_INT(0x1a5) | 0x2c3b;
+    uint8_t tx[300], out[MAX_FRAME], be[4], *st;
+    uint32_t idx;
+    gsize size;
+    size_t at;
+    ssize_t n;
+    int sv[2], sv2[2];
+    IgbQemu e;
+    QTestState *dst;
+    QIgb d2;
+    QIgbRing tr;
+
+    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
+        g_test_skip("q35 or igb not available");
+        return;
+    }
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    igbq_start(&e, "-netdev socket,id=" QIGB_NETDEV_ID ",fd=%d -device igb,"
+               "netdev=" QIGB_NETDEV_ID ",addr=04.0,mac=" QIGB_MAC_STR,
+               sv[1]);
+    igb_init(&e.d);
+    qigb_ring_init(&e.d, &tr, false, 0, 8, 2048, false);
+    qigb_tx_start(&e.d, &tr);
+    g_assert_true(qigb_eeprom_write(&e.d, 0x10f, 0x4242));
+    /* what the stream is searched for: EIMS sits 8 bytes before EIAC */
+    qigb_wr(&e.d, IGB_EIAC, eiac);
+    qigb_wr(&e.d, PF_RTTDQSEL, 0);
+    qigb_wr(&e.d, PF_RTTBCNRC, rate);
+    g_assert_cmphex(qigb_rd(&e.d, PF_RTTBCNRC), ==, rate);
+    /* the cable out raises LSC: INTx is asserted when the state is saved */
+    qigb_wr(&e.d, IGB_IMS, IGB_INT_LSC);
+    set_link(&e.d, false);
+    g_assert_true(qigb_wait_for(&e.d, link_down, NULL));
+    /* a frame asked for while stopped: queue 0 is pending in the stream */
+    qtest_qmp_assert_success(e.qts, "{ 'execute': 'stop' }");
+    make_frame(tx, sizeof(tx), other_mac, 43);
+    idx = qigb_tx_adv(&e.d, &tr, tx, sizeof(tx));
+    qtest_qmp_assert_success(e.qts, "{ 'execute': 'migrate', 'arguments':"
+                             " { 'uri': %s } }", uri);
+    mig_wait(e.qts, "query-migrate", "completed");
+
+    g_assert_true(g_file_get_contents(file, &img, &size, NULL));
+    st = (uint8_t *)img;
+    at = mem_find_once(st, size, pend, strlen(pend)) + strlen(pend) + 4;
+    g_assert_cmphex(ldl_be_p(st + at), ==, 1);
+    stl_be_p(st + at, 0xffffffff);
+    stl_be_p(be, eiac);
+    at = mem_find_once(st, size, be, 4);
+    stl_be_p(st + at - 8, 0xffffffff);
+    /* num_vfs, a byte, comes right before the queues' rate limiters */
+    stl_be_p(be, rate);
+    at = mem_find_once(st, size, be, 4);
+    g_assert_cmpuint(st[at - 1], ==, 0);
+    st[at - 1] = 255;
+    g_assert_true(g_file_set_contents(file, img, size, NULL));
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv2), ==, 0);
+    unlink(eefile);
+    dst = qtest_initf("-M q35 -netdev socket,id=" QIGB_NETDEV_ID ",fd=%d"
+                      " -device igb,netdev=" QIGB_NETDEV_ID ",addr=04.0,"
+                      "mac=" QIGB_MAC_STR ",eeprom-file=%s -incoming %s",
+                      sv2[1], eefile, uri);
+    mig_wait(dst, "query-migrate", "completed");
+    unlink(file);
+    d2 = e.d;
+    d2.pdev.bus = qpci_new_pc(dst, &e.alloc);
+    qtest_qmp_assert_success(dst, "{ 'execute': 'cont' }");
+
+    /* the image the source's guest wrote, in this host's file */
+    g_assert_true(g_file_get_contents(eefile, &nvm, &size, NULL));
+    unlink(eefile);
+    g_assert_cmpuint(size, ==, 2048);
+    g_assert_cmphex(lduw_le_p(nvm + 2 * 0x10f), ==, 0x4242);
+
+    /* no link: the pending frame is done but not sent (queue 0 only ran) */
+    g_assert_true(qigb_tx_wait_dd(&d2, &tr, idx));
+    g_assert_cmpint(sock_recv_frame(sv2[0], out, sizeof(out), 300), ==, -1);
+    g_assert_true(link_down(&d2, NULL));
+    g_assert_false(phy_link(&d2));
+    g_assert_cmphex(qigb_rd(&d2, IGB_EIMS), ==, 0x01ffffff);
+    /* a config write, as drivers make: the VF count is the PF's, none */
+    qpci_config_writew(&d2.pdev, PCI_COMMAND,
+                       qpci_config_readw(&d2.pdev, PCI_COMMAND));
+    settle(&d2, 5);
+
+    /* the cable in: LSC, and frames leave again */
+    qigb_rd(&d2, IGB_ICR);
+    set_link(&d2, true);
+    g_assert_true(qigb_wait_for(&d2, link_up, NULL));
+    g_assert_cmphex(qigb_rd(&d2, IGB_ICR) & IGB_INT_LSC, ==, IGB_INT_LSC);
+    g_assert_true(phy_link(&d2));
+    make_frame(tx, sizeof(tx), other_mac, 44);
+    idx = qigb_tx_adv(&d2, &tr, tx, sizeof(tx));
+    do {
+        /* QEMU's RARP announcements of the NIC may come first */
+        n = sock_recv_frame(sv2[0], out, sizeof(out), SOCK_TIMEOUT_MS);
+        g_assert_cmpint(n, >, 14);
+    } while (lduw_be_p(out + 12) == 0x8035);
+    g_assert_cmpmem(out, n, tx, sizeof(tx));
+    g_assert_true(qigb_tx_wait_dd(&d2, &tr, idx));
+
+    /*
+     * INTx is up again (LSC): a machine reset takes it down, and QEMU
+     * asserts that the bus's INTx count, loaded with the state, agrees
+     */
+    qtest_qmp_assert_success(dst, "{ 'execute': 'system_reset' }");
+    qtest_qmp_assert_success(dst, "{ 'execute': 'query-status' }");
+
+    qpci_free_pc(d2.pdev.bus);
+    qtest_quit(dst);
+    igbq_stop(&e);
+    close(sv[0]);
+    close(sv2[0]);
+}
+
 static void igb_register_sriov_tests(void)
 {
 #ifndef _WIN32
@@ -9211,6 +9364,7 @@ static void igb_register_sriov_tests(void)
     qtest_add_func("igb/sriov-hostile-regs", test_sriov_hostile_regs);
     qtest_add_func("igb/sriov-migrate", test_sriov_migrate);
     qtest_add_func("igb/tx-stopped-migrate", test_tx_stopped_migrate);
+    qtest_add_func("igb/migrate-hostile-state", test_migrate_hostile_state);
     qtest_add_func("igb/sriov-noisy-vf", test_sriov_noisy_vf);
     qtest_add_func("igb/sriov-vmvir", test_sriov_vmvir);
     qtest_add_func("igb/sriov-system-reset", test_sriov_system_reset);
