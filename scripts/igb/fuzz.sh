@@ -7,6 +7,7 @@
 #
 # Usage: fuzz.sh build
 #        fuzz.sh run [-t igb-pf|igb-sriov|igb-vnet] [-s SECONDS] [-j JOBS]
+#                    [-w NAME]
 #        fuzz.sh cover [-t TARGET]     edges of hw/net/igb*.c the corpus reaches
 #        fuzz.sh union                 the same over the targets measured with
 #                                      cover (per function, the most any
@@ -20,6 +21,8 @@
 # $IGB_CACHE/fuzz/artifacts/ and the run exits non-zero.  Each run's
 # libFuzzer log is kept in $IGB_CACHE/fuzz/logs/ and one line is added to
 # $IGB_CACHE/fuzz/campaign.txt (target, CPU seconds, execs, coverage).
+# -w NAME: one more worker of a target that is already running, on the
+# same corpus (as -jobs 2 would be) with a work directory of its own.
 # igb-vnet puts the device on a TAP with virtio-net headers: it needs root
 # and runs in a network namespace of its own (unshare -n), where the TAP
 # stays down and no host traffic reaches it.
@@ -48,17 +51,18 @@ build() {
     log "built $bin"
 }
 
-target=igb-sriov secs=600 jobs=1
+target=igb-sriov secs=600 jobs=1 worker=
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 file=
 if [ "$cmd" = repro ]; then file=${1:-}; [ $# -gt 0 ] && shift; fi
-while getopts t:s:j: o; do
+while getopts t:s:j:w: o; do
     case $o in
     t) target=$OPTARG ;;
     s) secs=$OPTARG ;;
     j) jobs=$OPTARG ;;
-    *) die "usage: fuzz.sh build|run|cover|union|repro [-t TARGET] [-s SECONDS] [-j JOBS]" ;;
+    w) worker=$OPTARG ;;
+    *) die "usage: fuzz.sh build|run|cover|union|repro [-t TARGET] [-s SECONDS] [-j JOBS] [-w NAME]" ;;
     esac
 done
 
@@ -90,10 +94,10 @@ run)
     corpus=$fdir/corpus-$target
     # libFuzzer's workers write fuzz-N.log where they run: a directory per
     # target, so that two targets can be fuzzed at once
-    wdir=$fdir/work-$target
+    wdir=$fdir/work-$target${worker:+-$worker}
     mkdir -p "$corpus" "$fdir/artifacts" "$fdir/logs" "$wdir"
     rm -f "$wdir"/fuzz-*.log
-    log="$fdir/logs/$target-$(date +%Y%m%d-%H%M%S).log"
+    log="$fdir/logs/$target${worker:+-$worker}-$(date +%Y%m%d-%H%M%S).log"
     echo "fuzzing $target for $secs s with $jobs job(s); log $log"
     t0=$(date +%s)
     rc=0
@@ -112,7 +116,7 @@ run)
                              s += a[1] * 60 + a[2] }; printf "%d", s }' "$wdir/times.txt")
     execs=$(awk '/stat::number_of_executed_units/ { n += $2 } END { print n + 0 }' "$log")
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
-    echo "$(date -u +%FT%TZ) $target jobs=$jobs wall=$((t1 - t0))s cpu=${cpu}s execs=$execs ${cov:-cov: ?} rc=$rc" |
+    echo "$(date -u +%FT%TZ) $target${worker:+ worker $worker} jobs=$jobs wall=$((t1 - t0))s cpu=${cpu}s execs=$execs ${cov:-cov: ?} rc=$rc" |
         tee -a "$fdir/campaign.txt"
     if [ $rc -ne 0 ] || ls "$fdir/artifacts/$target-"* >/dev/null 2>&1; then
         grep -E 'ERROR: |SUMMARY: |runtime error' "$log" | head -20 || true
@@ -160,6 +164,6 @@ repro)
     "${netns[@]}" "$bin" --fuzz-target="$target" -runs=1 "$file"
     ;;
 *)
-    die "usage: fuzz.sh build|run|cover|repro [-t TARGET] [-s SECONDS] [-j JOBS]"
+    die "usage: fuzz.sh build|run|cover|repro [-t TARGET] [-s SECONDS] [-j JOBS] [-w NAME]"
     ;;
 esac
