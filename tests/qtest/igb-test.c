@@ -8667,6 +8667,26 @@ static bool vec0_fired(QIgb *d, void *opaque)
 }
 
 /*
+ * The source of a migration test: a PF on a socket netdev (@sv), brought
+ * up, with TX queue 0 started.  False (the test skipped) without q35/igb.
+ */
+static bool mig_source_start(IgbQemu *e, int sv[2], QIgbRing *tr)
+{
+    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
+        g_test_skip("q35 or igb not available");
+        return false;
+    }
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    igbq_start(e, "-netdev socket,id=" QIGB_NETDEV_ID ",fd=%d -device igb,"
+               "netdev=" QIGB_NETDEV_ID ",addr=04.0,mac=" QIGB_MAC_STR,
+               sv[1]);
+    igb_init(&e->d);
+    qigb_ring_init(&e->d, tr, false, 0, 8, 2048, false);
+    qigb_tx_start(&e->d, tr);
+    return true;
+}
+
+/*
  * TDT written while the VM is stopped (say, in migration's last pass): the
  * model moves no frame and writes no guest memory until the VM runs, and
  * the work asked for is migrated: the destination sends the frame when it
@@ -8686,17 +8706,9 @@ static void test_tx_stopped_migrate(void)
     const char *st;
     uint32_t idx;
 
-    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
-        g_test_skip("q35 or igb not available");
+    if (!mig_source_start(&e, sv, &tr)) {
         return;
     }
-    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
-    igbq_start(&e, "-netdev socket,id=" QIGB_NETDEV_ID ",fd=%d -device igb,"
-               "netdev=" QIGB_NETDEV_ID ",addr=04.0,mac=" QIGB_MAC_STR,
-               sv[1]);
-    igb_init(&e.d);
-    qigb_ring_init(&e.d, &tr, false, 0, 8, 2048, false);
-    qigb_tx_start(&e.d, &tr);
     make_frame(tx, sizeof(tx), other_mac, 41);
     qigb_tx_adv(&e.d, &tr, tx, sizeof(tx));
     sock_expect_frame(sv[0], tx, sizeof(tx));
@@ -9241,17 +9253,9 @@ static void test_migrate_hostile_state(void)
     QIgb d2;
     QIgbRing tr;
 
-    if (!qtest_has_machine("q35") || !qtest_has_device("igb")) {
-        g_test_skip("q35 or igb not available");
+    if (!mig_source_start(&e, sv, &tr)) {
         return;
     }
-    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
-    igbq_start(&e, "-netdev socket,id=" QIGB_NETDEV_ID ",fd=%d -device igb,"
-               "netdev=" QIGB_NETDEV_ID ",addr=04.0,mac=" QIGB_MAC_STR,
-               sv[1]);
-    igb_init(&e.d);
-    qigb_ring_init(&e.d, &tr, false, 0, 8, 2048, false);
-    qigb_tx_start(&e.d, &tr);
     g_assert_true(qigb_eeprom_write(&e.d, 0x10f, 0x4242));
     /* what the stream is searched for: EIMS sits 8 bytes before EIAC */
     qigb_wr(&e.d, IGB_EIAC, eiac);
