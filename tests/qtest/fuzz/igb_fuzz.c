@@ -344,13 +344,14 @@ static void igb_fuzz_runstate(bool run)
  * TotalVFs are there.  Only our devices are saved: a state of another
  * device that does not load is not ours to report.  The chipset is not
  * restored, so ECAM is turned on again as before.  A state the device
- * saved that does not load is a finding.  Nor is the PCI bus: a loadvm
- * restores its INTx counts (and the interrupt controllers) along with the
- * devices' INTx state, so the harness raises each of our INTx lines the
- * bus counted again after the reset (campaign 11: without that, a PF
- * loaded with INTx asserted left the count off by one, and the next
- * reset asserted).  At most IGB_FUZZ_SNAPSHOTS per input: each costs about
- * a millisecond and takes one input byte.
+ * saved that does not load is a finding.  The PCI bus is not restored
+ * either, while a loadvm restores its INTx counts (and the interrupt
+ * controllers) along with the devices' INTx state: the harness raises
+ * again, after the reset, each of our INTx lines the bus counted
+ * (campaign 11: without that, a PF loaded with INTx asserted left the
+ * count off by one, and the next reset asserted).  At most
+ * IGB_FUZZ_SNAPSHOTS per input: each costs about a millisecond and takes
+ * one input byte.
  */
 static void igb_fuzz_snapshot(QTestState *s)
 {
