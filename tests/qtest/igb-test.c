@@ -538,12 +538,15 @@ static void test_eeprom(void *obj, void *data, QGuestAllocator *alloc)
     }
     g_assert_cmphex(sum, ==, 0xbaba);
 
-    /* Addresses past the end: no hang, no crash, EERD keeps working */
+    /*
+     * Addresses past the 1024 words: done at once, reading 0, the address
+     * echoed; no hang, no crash, and EERD keeps working
+     */
     for (i = 0; i < ARRAY_SIZE(bad); i++) {
         qigb_wr(d, IGB_EERD, bad[i] << IGB_EERD_ADDR_SHIFT | IGB_EERD_START);
         settle(d, 5);
-        g_test_message("EERD for word 0x%x: %08x", bad[i],
-                       qigb_rd(d, IGB_EERD));
+        g_assert_cmphex(qigb_rd(d, IGB_EERD), ==,
+                        bad[i] << IGB_EERD_ADDR_SHIFT | IGB_EERD_DONE);
         assert_alive(d);
     }
     g_assert_true(qigb_eeprom_read(d, 1, &w));
@@ -1120,6 +1123,23 @@ static void tso_expect(int fd, const uint8_t *f, size_t hdr, size_t payload,
     g_assert_cmpint(sock_recv_frame(fd, out, MAX_FRAME, 100), ==, -1);
 }
 
+/*
+ * A TCP/IPv4 frame for TSO with headers as igb_tso() leaves them (no IP
+ * length, pseudo-header sum without the length); its length, and the
+ * data descriptors' olinfo (PAYLEN, IXSM, TXSM) in @olinfo
+ */
+static size_t tso_frame(uint8_t *f, size_t payload, size_t hdr,
+                        uint32_t *olinfo)
+{
+    size_t len = make_ipv4(f, 6, payload, 4);
+
+    stw_be_p(f + IP_OFF + 2, 0);
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
+    *olinfo = (len - hdr) << IGB_ADVTXD_PAYLEN_SHIFT | IGB_POPTS_IXSM |
+              IGB_POPTS_TXSM;
+    return len;
+}
+
 static void test_tx_tso(void *obj, void *data, QGuestAllocator *alloc)
 {
     const size_t mss = 1000, payload = 2500, hdr = L4_OFF + 20;
@@ -1137,12 +1157,7 @@ static void test_tx_tso(void *obj, void *data, QGuestAllocator *alloc)
     qigb_ring_init(d, &r, false, 0, 16, 4096, false);
     qigb_tx_start(d, &r);
 
-    /* Headers as igb_tso() leaves them: no IP length, pseudo w/o length */
-    len = make_ipv4(f, 6, payload, 4);
-    stw_be_p(f + IP_OFF + 2, 0);
-    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
-    olinfo = (len - hdr) << IGB_ADVTXD_PAYLEN_SHIFT | IGB_POPTS_IXSM |
-             IGB_POPTS_TXSM;
+    len = tso_frame(f, payload, hdr, &olinfo);
     put_ctx(d, &r, IGB_TUCMD_L4T_TCP, mss << 16 | 20 << 8);
     idx = put_data(d, &r, f, len, IGB_ADVTXD_TSE | IGB_TXD_CMD_EOP |
                    IGB_TXD_CMD_RS, olinfo);
@@ -1174,6 +1189,62 @@ static void test_tx_tso(void *obj, void *data, QGuestAllocator *alloc)
     qigb_tx_kick(d, &r);
     tso_expect(env->sv[0], f, hdr, payload, mss);
     g_assert_true(qigb_tx_wait_dd(d, &r, idx));
+    qigb_ring_free(d, &r);
+}
+
+/*
+ * Context descriptors in the middle of a frame.  The 82576 wants a frame's
+ * context before its first data descriptor and does not say what happens
+ * otherwise; the model takes the slot's contents when the frame ends (EOP).
+ * A context for the other slot leaves the frame alone and is there for
+ * the next frame; one for the frame's own slot sets its MSS.  Context
+ * descriptors with RS get DD like any other.
+ */
+static void test_tx_ctx_midframe(void *obj, void *data,
+                                 QGuestAllocator *alloc)
+{
+    const size_t payload = 2500, hdr = L4_OFF + 20, cut = hdr + 300;
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing r;
+    g_autofree uint8_t *f = g_malloc(hdr + payload);
+    uint32_t idx, ctx_idx, olinfo;
+    size_t len;
+
+    igb_init(d);
+    qigb_ring_init(d, &r, false, 0, 16, 4096, false);
+    qigb_tx_start(d, &r);
+    len = tso_frame(f, payload, hdr, &olinfo);
+
+    /* slot 0: MSS 1000; slot 1 (MSS 600) set between the two buffers */
+    put_ctx(d, &r, IGB_TUCMD_L4T_TCP, 1000 << 16 | 20 << 8);
+    put_data(d, &r, f, cut, IGB_ADVTXD_TSE, olinfo);
+    ctx_idx = r.tail;
+    put_ctx(d, &r, IGB_TUCMD_L4T_TCP | IGB_TXD_CMD_RS,
+            600 << 16 | 20 << 8 | 1 << 4);
+    idx = put_data(d, &r, f + cut, len - cut, IGB_ADVTXD_TSE |
+                   IGB_TXD_CMD_EOP | IGB_TXD_CMD_RS, olinfo);
+    qigb_tx_kick(d, &r);
+    tso_expect(env->sv[0], f, hdr, payload, 1000);
+    g_assert_true(qigb_tx_wait_dd(d, &r, idx));
+    g_assert_true(qigb_tx_wait_dd(d, &r, ctx_idx));
+
+    /* the next frame names slot 1: MSS 600 */
+    idx = put_data(d, &r, f, len, IGB_ADVTXD_TSE | IGB_TXD_CMD_EOP |
+                   IGB_TXD_CMD_RS, olinfo | 1 << 4);
+    qigb_tx_kick(d, &r);
+    tso_expect(env->sv[0], f, hdr, payload, 600);
+    g_assert_true(qigb_tx_wait_dd(d, &r, idx));
+
+    /* slot 0 rewritten between the buffers of a frame that uses it */
+    put_data(d, &r, f, cut, IGB_ADVTXD_TSE, olinfo);
+    put_ctx(d, &r, IGB_TUCMD_L4T_TCP, 500 << 16 | 20 << 8);
+    idx = put_data(d, &r, f + cut, len - cut, IGB_ADVTXD_TSE |
+                   IGB_TXD_CMD_EOP | IGB_TXD_CMD_RS, olinfo);
+    qigb_tx_kick(d, &r);
+    tso_expect(env->sv[0], f, hdr, payload, 500);
+    g_assert_true(qigb_tx_wait_dd(d, &r, idx));
+    g_assert_cmpuint(qigb_rd(d, IGB_TDH(0)), ==, r.tail);
     qigb_ring_free(d, &r);
 }
 
@@ -2169,6 +2240,151 @@ static void test_hostile_rx(void *obj, void *data, QGuestAllocator *alloc)
     }
 
     rx_recovers(d, env, 0x77, 32);
+}
+
+static bool rx_rnbc(QIgb *d, void *opaque)
+{
+    uint32_t *n = opaque;
+
+    *n += qigb_rd(d, IGB_RNBC);
+    return *n > 0;
+}
+
+/* A frame that finds no descriptor waits (flow control): counted, not lost */
+static void rx_send_held(QIgb *d, IgbEnv *env, const uint8_t *f, size_t len)
+{
+    uint32_t n = 0;
+
+    sock_send_frame(env->sv[0], f, len);
+    g_assert_true(qigb_wait_for(d, rx_rnbc, &n));
+    g_assert_cmpuint(qigb_rd(d, IGB_MPC), ==, 0);
+}
+
+/* A ring's descriptors and buffers as the guest sees them */
+static uint8_t *rx_ring_image(QIgb *d, QIgbRing *r, size_t *len)
+{
+    size_t dlen = r->count * IGB_DESC_SIZE;
+    uint8_t *img;
+    uint32_t i;
+
+    *len = dlen + r->count * r->buf_size;
+    img = g_malloc(*len);
+    qtest_memread(qigb_qts(d), r->desc, img, dlen);
+    for (i = 0; i < r->count; i++) {
+        qtest_memread(qigb_qts(d), r->bufs[i], img + dlen + i * r->buf_size,
+                      r->buf_size);
+    }
+    return img;
+}
+
+static void rx_assert_ring_unchanged(QIgb *d, QIgbRing *r, const uint8_t *img,
+                                     size_t len)
+{
+    size_t now_len;
+    g_autofree uint8_t *now = rx_ring_image(d, r, &now_len);
+
+    g_assert_cmpmem(now, now_len, img, len);
+}
+
+/*
+ * Rings changed under traffic while frames wait for descriptors (flow
+ * control, CTRL.TFCE): the tail taken back, a tail behind the head (a
+ * wrapped ring), the ring moved while enabled, then moved back the proper
+ * way (queue disabled).  The model reads the registers at each frame: it
+ * writes only the descriptors from head to tail of the ring it has now,
+ * and the waiting frames arrive intact and in order.
+ */
+static void test_rx_ring_moves(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    QIgbRing a, b;
+    QIgbRxInfo info;
+    uint8_t f[12][150], got[150];
+    g_autofree uint8_t *img_a = NULL, *img_b = NULL;
+    size_t len_a, len_b;
+    int i;
+
+    igb_init(d);
+    /* b is made on queue 1's registers, then used as queue 0's ring */
+    qigb_ring_init(d, &b, true, 1, 8, 2048, false);
+    b.queue = 0;
+    qigb_ring_init(d, &a, true, 0, 8, 2048, false);
+    qigb_rx_start(d, &a, 0, 0);
+    qigb_wr(d, IGB_CTRL, qigb_rd(d, IGB_CTRL) | IGB_CTRL_TFCE);
+    qigb_rd(d, IGB_RNBC);
+    qigb_rd(d, IGB_MPC);
+    for (i = 0; i < ARRAY_SIZE(f); i++) {
+        make_frame(f[i], sizeof(f[i]), bcast_mac, 0x300 + i);
+    }
+
+    /* six descriptors given, two used: head 2, tail 6 */
+    qigb_rx_post(d, &a, 6);
+    for (i = 0; i < 2; i++) {
+        sock_send_frame(env->sv[0], f[i], sizeof(f[i]));
+        rx_expect(d, &a, f[i], sizeof(f[i]));
+    }
+    g_assert_cmpuint(qigb_rd(d, IGB_RDH(0)), ==, 2);
+
+    /* The tail taken back to 4: descriptors 4 and 5 are not the device's */
+    a.tail = 4;
+    qigb_wr(d, IGB_RDT(0), a.tail);
+    for (; i < 4; i++) {
+        sock_send_frame(env->sv[0], f[i], sizeof(f[i]));
+        rx_expect(d, &a, f[i], sizeof(f[i]));
+    }
+    rx_send_held(d, env, f[4], sizeof(f[4]));
+    settle(d, 5);
+    g_assert_false(qigb_rx_poll(d, &a, &info));
+    g_assert_cmpuint(qigb_rd(d, IGB_RDH(0)), ==, 4);
+
+    /*
+     * Descriptors 6, 7 and 0 given back, tail 1 behind head 4: five
+     * descriptors (4-7, 0) for the waiting frame and four more; the sixth
+     * frame waits, and descriptor 1 keeps its first frame
+     */
+    a.tail = 6;
+    qigb_rx_post(d, &a, 3);
+    g_assert_cmpuint(a.tail, ==, 1);
+    for (i = 4; i < 9; i++) {
+        if (i > 4) {
+            sock_send_frame(env->sv[0], f[i], sizeof(f[i]));
+        }
+        rx_expect(d, &a, f[i], sizeof(f[i]));
+    }
+    rx_send_held(d, env, f[9], sizeof(f[9]));
+    settle(d, 5);
+    g_assert_cmpuint(qigb_rd(d, IGB_RDH(0)), ==, 1);
+    qtest_memread(qigb_qts(d), a.bufs[1], got, sizeof(got));
+    g_assert_cmpmem(got, sizeof(got), f[1], sizeof(f[1]));
+
+    /*
+     * The ring moved to b while enabled, head and tail rewritten: the
+     * waiting frame and the next go to b; ring a is left as it was
+     */
+    img_a = rx_ring_image(d, &a, &len_a);
+    rx_ring_regs(d, b.desc, b.count * IGB_DESC_SIZE, 0, 0);
+    settle(d, 5);
+    qigb_rx_post(d, &b, 3);
+    rx_expect(d, &b, f[9], sizeof(f[9]));
+    sock_send_frame(env->sv[0], f[10], sizeof(f[10]));
+    rx_expect(d, &b, f[10], sizeof(f[10]));
+    g_assert_cmpuint(qigb_rd(d, IGB_RDH(0)), ==, 2);
+    rx_assert_ring_unchanged(d, &a, img_a, len_a);
+
+    /* Back to ring a with the queue disabled meanwhile: b is left alone */
+    img_b = rx_ring_image(d, &b, &len_b);
+    qigb_wr(d, IGB_RXDCTL(0), qigb_rd(d, IGB_RXDCTL(0)) & ~IGB_QUEUE_ENABLE);
+    rx_ring_regs(d, a.desc, a.count * IGB_DESC_SIZE, 0, 0);
+    a.tail = a.next = 0;
+    qigb_wr(d, IGB_RXDCTL(0), qigb_rd(d, IGB_RXDCTL(0)) | IGB_QUEUE_ENABLE);
+    qigb_rx_post(d, &a, 7);
+    sock_send_frame(env->sv[0], f[11], sizeof(f[11]));
+    rx_expect(d, &a, f[11], sizeof(f[11]));
+    g_assert_cmpuint(qigb_rd(d, IGB_MPC), ==, 0);
+    rx_assert_ring_unchanged(d, &b, img_b, len_b);
+    qigb_ring_free(d, &a);
+    qigb_ring_free(d, &b);
 }
 
 /* Malformed frames through the receive parsers (RSS, checksum, VLAN) */
@@ -3373,6 +3589,7 @@ static void igb_register_tests(void)
     qos_add_test("tx-disabled", "igb", test_tx_disabled, &opts);
     qos_add_test("tx-csum", "igb", test_tx_csum, &opts);
     qos_add_test("tx-tso", "igb", test_tx_tso, &opts);
+    qos_add_test("tx-ctx-midframe", "igb", test_tx_ctx_midframe, &opts);
     qos_add_test("rx-legacy", "igb", test_rx_legacy, &opts);
     qos_add_test("rx-adv", "igb", test_rx_adv, &opts);
     qos_add_test("rx-multi-legacy", "igb", test_rx_multi_legacy, &opts);
@@ -3387,6 +3604,7 @@ static void igb_register_tests(void)
     qos_add_test("hostile-tx", "igb", test_hostile_tx, &opts);
     qos_add_test("tx-hostile-chains", "igb", test_tx_hostile_chains, &opts);
     qos_add_test("hostile-rx", "igb", test_hostile_rx, &opts);
+    qos_add_test("rx-ring-moves", "igb", test_rx_ring_moves, &opts);
     qos_add_test("hostile-offload", "igb", test_hostile_offload, &opts);
     qos_add_test("hostile-rx-frames", "igb", test_hostile_rx_frames, &opts);
     qos_add_test("link", "igb", test_link, &opts);
@@ -5935,7 +6153,6 @@ static void test_tx_vnet_tap(void)
  */
 #define HOFF_FRAMES     (14 + 9 + 1 + 1)
 #define HOFF_SENDS      4
-#define HOFF_CTRL_TFCE  (1u << 28)
 #define HOFF_RQDPC0     0xc030  /* queue 0's drop count (DROP_EN) */
 
 /* A packet socket that sends into @ifname behind virtio-net headers */
@@ -6087,7 +6304,7 @@ static GPtrArray *hoff_run(bool on, uint64_t *tap_frames)
          */
         unsigned first = got->len;
 
-        qigb_wr(&e.d, IGB_CTRL, qigb_rd(&e.d, IGB_CTRL) | HOFF_CTRL_TFCE);
+        qigb_wr(&e.d, IGB_CTRL, qigb_rd(&e.d, IGB_CTRL) | IGB_CTRL_TFCE);
         qigb_ring_free(&e.d, &r);
         qigb_ring_init(&e.d, &r, true, 0, 64, 2048, true);
         qigb_rx_start(&e.d, &r, 0, 0);
@@ -6114,7 +6331,7 @@ static GPtrArray *hoff_run(bool on, uint64_t *tap_frames)
          * waits for buffers while the wire would be sending it (9 segments
          * at 1 Gb/s: ~110 us of virtual time), and is dropped after that.
          */
-        qigb_wr(&e.d, IGB_CTRL, qigb_rd(&e.d, IGB_CTRL) & ~HOFF_CTRL_TFCE);
+        qigb_wr(&e.d, IGB_CTRL, qigb_rd(&e.d, IGB_CTRL) & ~IGB_CTRL_TFCE);
         for (int late = 0; late < 2; late++) {
             qigb_ring_free(&e.d, &r);
             qigb_ring_init(&e.d, &r, true, 0, 64, 2048, true);

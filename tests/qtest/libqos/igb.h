@@ -96,6 +96,7 @@
 #define IGB_CTRL_FRCSPD     (1u << 11)
 #define IGB_CTRL_FRCDPX     (1u << 12)
 #define IGB_CTRL_RST        (1u << 26)
+#define IGB_CTRL_TFCE       (1u << 28)
 #define IGB_CTRL_VME        (1u << 30)
 
 /* STATUS */
