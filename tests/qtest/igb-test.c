@@ -1956,6 +1956,72 @@ static void test_hostile_tx(void *obj, void *data, QGuestAllocator *alloc)
     guest_free(alloc, big);
 }
 
+/*
+ * DMA aimed at the PF's own registers.  QEMU refuses a device's access to
+ * its own MMIO while the device is busy (the re-entrancy guard), so the
+ * registers keep their values: frame data written over the multicast
+ * table, a transmit descriptor read from ICR (cleared when read) and
+ * written back over it, frame data gathered from it.  The rings go on.
+ */
+#define OWN_ICR_BITS    ((1u << 2) | (1u << 3))     /* LSC, RXSEQ */
+
+static void test_dma_own_regs(void *obj, void *data, QGuestAllocator *alloc)
+{
+    QIgb *d = obj;
+    IgbEnv *env = data;
+    const uint32_t eop = IGB_TXD_CMD_EOP | IGB_TXD_CMD_IFCS | IGB_TXD_CMD_RS;
+    QIgbRing rx, tx;
+    QIgbRxInfo info;
+    uint8_t frame[300];
+    uint64_t buf1;
+    int i;
+
+    igb_init(d);
+    qigb_ring_init(d, &rx, true, 0, 8, 2048, false);
+    qigb_rx_start(d, &rx, 0, 0);
+    for (i = 0; i < 128; i++) {
+        qigb_wr(d, IGB_MTA(i), 0);
+    }
+
+    /* RX: descriptor 1's buffer is the multicast table */
+    buf1 = rx.bufs[1];
+    rx.bufs[1] = d->mmio.addr + IGB_MTA(0);
+    qigb_rx_post(d, &rx, 3);
+    rx_send_expect(d, &rx, env->sv[0], bcast_mac, 100, 0x41);
+    make_frame(frame, sizeof(frame), bcast_mac, 0x42);
+    memset(frame + FRAME_HDR_LEN, 0xa5, sizeof(frame) - FRAME_HDR_LEN);
+    sock_send_frame(env->sv[0], frame, sizeof(frame));
+    g_assert_true(qigb_rx_wait(d, &rx, &info));
+    g_assert_cmpuint(info.length, ==, sizeof(frame));
+    for (i = 0; i < 128; i++) {
+        g_assert_cmphex(qigb_rd(d, IGB_MTA(i)), ==, 0);
+    }
+    rx_send_expect(d, &rx, env->sv[0], bcast_mac, 100, 0x43);
+    assert_alive(d);
+
+    /*
+     * TX: the ring at BAR0 + 0x80, head 4 (ICR at 0xc0) and tail 5; then a
+     * buffer at ICR.  ICR keeps the causes ICS set (IMS is 0: no
+     * interrupt).
+     */
+    qigb_ring_init(d, &tx, false, 0, 8, 2048, false);
+    qigb_tx_start(d, &tx);
+    qigb_wr(d, IGB_IMC, 0xffffffff);
+    qigb_wr(d, IGB_ICS, OWN_ICR_BITS);
+    tx_ring_regs(d, d->mmio.addr + 0x80, 8 * IGB_DESC_SIZE, 4, 5);
+    settle(d, 5);
+    tx_ring_regs(d, tx.desc, 8 * IGB_DESC_SIZE, 0, 0);
+    tx_bad_desc(d, &tx, d->mmio.addr + IGB_ICR, 64 | eop);
+    settle(d, 5);
+    g_assert_cmphex(qigb_rd(d, IGB_ICR) & OWN_ICR_BITS, ==, OWN_ICR_BITS);
+    g_assert_cmphex(qigb_rd(d, IGB_ICR) & OWN_ICR_BITS, ==, 0);
+    sock_drain(env->sv[0]);
+    tx_one(d, &tx, env->sv[0], 100, 0x44, false);
+    qigb_ring_free(d, &tx);
+    rx.bufs[1] = buf1;
+    qigb_ring_free(d, &rx);
+}
+
 static uint32_t tx_desc_sta(QIgb *d, QIgbRing *r, uint32_t idx);
 
 /* A legacy descriptor of @f's bytes without EOP at the tail */
@@ -3603,6 +3669,7 @@ static void igb_register_tests(void)
     qos_add_test("stats", "igb", test_stats, &opts);
     qos_add_test("hostile-tx", "igb", test_hostile_tx, &opts);
     qos_add_test("tx-hostile-chains", "igb", test_tx_hostile_chains, &opts);
+    qos_add_test("dma-own-regs", "igb", test_dma_own_regs, &opts);
     qos_add_test("hostile-rx", "igb", test_hostile_rx, &opts);
     qos_add_test("rx-ring-moves", "igb", test_rx_ring_moves, &opts);
     qos_add_test("hostile-offload", "igb", test_hostile_offload, &opts);
