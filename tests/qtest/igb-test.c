@@ -8486,6 +8486,8 @@ static void test_sriov_noisy_vf(void)
     /* frames for the reset VF0 go nowhere, and VF1 still sends */
     make_frame(f, sizeof(f), vf_macs[0], 30);
     sock_send_frame(p.s.sv[0], f, sizeof(f));
+    qigb_wait_for_us(pf, sock_consumed, &p.s.sv[0], G_USEC_PER_SEC / 2);
+    rings_empty(&p, true, BIT(0) | BIT(1));
     make_frame(f, sizeof(f), igb_mac, 31);
     vf_send(&p, 1, f, sizeof(f));
     rx_expect(pf, &p.prx, f, sizeof(f));
