@@ -1960,8 +1960,8 @@ static void test_hostile_tx(void *obj, void *data, QGuestAllocator *alloc)
  * DMA aimed at the PF's own registers.  QEMU refuses a device's access to
  * its own MMIO while the device is busy (the re-entrancy guard), so the
  * registers keep their values: frame data written over the multicast
- * table, a transmit descriptor read from ICR (cleared when read) and
- * written back over it, frame data gathered from it.  The rings go on.
+ * table, a transmit descriptor fetched from ICR (cleared when read), frame
+ * data gathered from it.  The rings go on.
  */
 #define OWN_ICR_BITS    ((1u << 2) | (1u << 3))     /* LSC, RXSEQ */
 
