@@ -138,6 +138,7 @@
 /* Interrupt causes (ICR, ICS, IMS, IMC, IAM) */
 #define IGB_INT_TXDW        (1u << 0)
 #define IGB_INT_LSC         (1u << 2)
+#define IGB_INT_RXSEQ       (1u << 3)
 #define IGB_INT_RXDMT0      (1u << 4)
 #define IGB_INT_RXT0        (1u << 7)
 #define IGB_INT_ASSERTED    (1u << 31)
