@@ -1196,10 +1196,10 @@ static void test_tx_tso(void *obj, void *data, QGuestAllocator *alloc)
 /*
  * Context descriptors in the middle of a frame.  The 82576 wants a frame's
  * context before its first data descriptor; its datasheet does not say
- * what happens otherwise.  The model takes the slot's contents when the frame ends (EOP).
- * A context for the other slot leaves the frame alone and is there for
- * the next frame; one for the frame's own slot sets its MSS.  Context
- * descriptors with RS get DD like any other.
+ * what happens otherwise.  The model takes the slot's contents when the
+ * frame ends (EOP).  A context for the other slot leaves the frame alone
+ * and is there for the next frame; one for the frame's own slot sets its
+ * MSS.  Context descriptors with RS get DD like any other.
  */
 static void test_tx_ctx_midframe(void *obj, void *data,
                                  QGuestAllocator *alloc)
