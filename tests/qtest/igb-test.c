@@ -991,6 +991,19 @@ static size_t make_ipv4(uint8_t *f, uint8_t proto, size_t payload,
     return len;
 }
 
+/*
+ * A TCP/IPv4 frame as TSO takes it (and igb_tso() leaves it): no IP total
+ * length, the TCP sum seeded with the pseudo-header without the length
+ */
+static size_t make_tso4(uint8_t *f, size_t payload, unsigned seed)
+{
+    size_t len = make_ipv4(f, 6, payload, seed);
+
+    stw_be_p(f + IP_OFF + 2, 0);
+    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
+    return len;
+}
+
 static void assert_ipv4_csums(const uint8_t *f, size_t len)
 {
     const uint8_t *ip = f + IP_OFF;
@@ -1125,17 +1138,14 @@ static void tso_expect(int fd, const uint8_t *f, size_t hdr, size_t payload,
 }
 
 /*
- * A TCP/IPv4 frame for TSO with headers as igb_tso() leaves them (no IP
- * length, pseudo-header sum without the length); its length, and the
- * data descriptors' olinfo (PAYLEN, IXSM, TXSM) in @olinfo
+ * make_tso4()'s frame, and the data descriptors' olinfo for it (PAYLEN,
+ * IXSM, TXSM) in @olinfo
  */
 static size_t tso_frame(uint8_t *f, size_t payload, size_t hdr,
                         uint32_t *olinfo)
 {
-    size_t len = make_ipv4(f, 6, payload, 4);
+    size_t len = make_tso4(f, payload, 4);
 
-    stw_be_p(f + IP_OFF + 2, 0);
-    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
     *olinfo = (len - hdr) << IGB_ADVTXD_PAYLEN_SHIFT | IGB_POPTS_IXSM |
               IGB_POPTS_TXSM;
     return len;
@@ -3149,9 +3159,7 @@ static void test_vlan_tx_csum(void *obj, void *data, QGuestAllocator *alloc)
                     len - L4_OFF - 20);
 
     /* TSO: every segment tagged, with its sums right */
-    len = make_ipv4(f, 6, 1100, 3);
-    stw_be_p(f + IP_OFF + 2, 0);
-    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
+    len = make_tso4(f, 1100, 3);
     ctx[3] = 500 << 16 | 20 << 8;
     qigb_tx_put_desc(d, &r, ctx);
     put_data(d, &r, f, len, IGB_ADVTXD_TSE | IGB_TXD_CMD_EOP |
@@ -5990,11 +5998,7 @@ static GPtrArray *capture(int fd, unsigned max, int ms)
 /* IPv4 TCP, TSO as Linux's igb prepares it: no IP length, short pseudo */
 static size_t vnet_tso4(uint8_t *f)
 {
-    size_t len = make_ipv4(f, 6, VNET_TSO4_PAYLOAD, 21);
-
-    stw_be_p(f + IP_OFF + 2, 0);
-    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
-    return len;
+    return make_tso4(f, VNET_TSO4_PAYLOAD, 21);
 }
 
 static size_t vnet_tso6(uint8_t *f)
@@ -8550,10 +8554,8 @@ static void vnet_vf_child(void)
 
     vf = &p.s.vf[0];
     r = &p.vtx[0];
-    len = make_ipv4(f, 6, payload, 31);
+    len = make_tso4(f, payload, 31);
     memcpy(f, other_mac, 6);
-    stw_be_p(f + IP_OFF + 2, 0);
-    stw_be_p(f + L4_OFF + 16, csum_fold(pseudo_sum(f + IP_OFF, 6, 0)));
     put_ctx(vf, r, IGB_TUCMD_L4T_TCP, mss << 16 | 20 << 8);
     for (off = 0; off < len; off += n) {
         n = MIN(r->buf_size, len - off);
