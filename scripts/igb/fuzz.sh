@@ -52,6 +52,7 @@ build() {
 }
 
 target=igb-sriov secs=600 jobs=1 worker=
+usage="usage: fuzz.sh build|run|cover|union|repro [-t TARGET] [-s SECONDS] [-j JOBS] [-w NAME]"
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 file=
@@ -62,7 +63,7 @@ while getopts t:s:j:w: o; do
     s) secs=$OPTARG ;;
     j) jobs=$OPTARG ;;
     w) worker=$OPTARG ;;
-    *) die "usage: fuzz.sh build|run|cover|union|repro [-t TARGET] [-s SECONDS] [-j JOBS] [-w NAME]" ;;
+    *) die "$usage" ;;
     esac
 done
 
@@ -164,6 +165,6 @@ repro)
     "${netns[@]}" "$bin" --fuzz-target="$target" -runs=1 "$file"
     ;;
 *)
-    die "usage: fuzz.sh build|run|cover|repro [-t TARGET] [-s SECONDS] [-j JOBS] [-w NAME]"
+    die "$usage"
     ;;
 esac
